@@ -1,0 +1,70 @@
+// recforge-cli: the headless face of the engine. Dispatches to one subcommand; errors go to stderr
+// with a non-zero exit, results go to stdout (JSON where another program will read them).
+#include "commands.h"
+
+#include "util/error.h"
+#include "util/runtime_init.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+struct Subcommand {
+  const char* name;
+  int (*run)(int, char**);
+  const char* summary;
+};
+
+const Subcommand kSubcommands[] = {
+    {"info", rf::cli::cmd_info, "show the version, the LibTorch build, devices and the BLAS in use"},
+    {"tokenize", rf::cli::cmd_tokenize, "encode strings to token ids (or --decode ids) with a tokenizer.json"},
+    {"train-tokenizer", rf::cli::cmd_train_tokenizer, "train a byte-level BPE tokenizer on text files"},
+    {"chat-format", rf::cli::cmd_chat_format, "wrap messages in a model family's chat format (ChatML, Llama 3)"},
+    {"logits", rf::cli::cmd_logits, "print the logits of a Hugging Face model folder for given token ids"},
+    {"generate", rf::cli::cmd_generate, "generate tokens or text from a model folder (greedy or sampled)"},
+    {"bench", rf::cli::cmd_bench, "benchmarks printing JSON: tokenizer | generate | train"},
+    {"demo", rf::cli::cmd_demo, "headless demo: train a tokenizer and a tiny model, then generate"},
+};
+
+void print_usage() {
+  std::printf("usage: recforge-cli <command> [options]\n\nRecForge %s: train reasoning recommenders.\n\ncommands:\n",
+              RECFORGE_VERSION);
+  for (const auto& s : kSubcommands) std::printf("  %-17s %s\n", s.name, s.summary);
+  std::printf("\n'recforge-cli <command> --help' describes a command's options.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage();
+    return 2;
+  }
+  const std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    print_usage();
+    return 0;
+  }
+  if (command == "--version" || command == "version") {
+    std::printf("recforge-cli %s\n", RECFORGE_VERSION);
+    return 0;
+  }
+  const std::string blas_warning = rf::runtime_init();
+  if (!blas_warning.empty()) std::fprintf(stderr, "%s\n", blas_warning.c_str());
+  for (const auto& s : kSubcommands) {
+    if (command != s.name) continue;
+    try {
+      return s.run(argc - 2, argv + 2);
+    } catch (const rf::Error& e) {
+      std::fprintf(stderr, "error: %s\n", e.what());
+      return 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "error: %s\n", e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "error: unknown command '%s' (see recforge-cli --help)\n", command.c_str());
+  return 2;
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for RecForge and builds it into build/. Idempotent: packages already
+# present are not reinstalled, and an existing build is only brought up to date.
+#   scripts/setup.sh            # packages + build (Qt workbench and tests included)
+#   scripts/setup.sh --no-qt    # packages + core and recforge-cli only (GPU servers)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_qt=ON
+for arg in "$@"; do
+  case "$arg" in
+    --no-qt) with_qt=OFF ;;
+    *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+packages=(g++ cmake ninja-build pkg-config libtorch-dev libopenblas0-pthread nlohmann-json3-dev libsqlite3-dev)
+if [ "$with_qt" = ON ]; then
+  packages+=(qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root or sudo to install packages" >&2; exit 1; }
+    sudo_cmd=(sudo)
+  fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# LibTorch runs 45x slower on the reference BLAS; libopenblas0-pthread takes over libblas.so.3 via
+# the alternatives system when installed, but say so loudly if something else still wins.
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
+case "$blas" in
+  *openblas*) ;;
+  *) echo "setup: warning: libblas.so.3 points at '$blas', not OpenBLAS; matmuls will be slow" >&2 ;;
+esac
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRECFORGE_WITH_QT="$with_qt" >/dev/null
+cmake --build build -j "$(nproc)"
+echo "setup: built into $(pwd)/build"

@@ -1,0 +1,37 @@
+// Tests for core/util: atomic file writes and BLAS detection.
+#include "util/blas_info.h"
+#include "util/error.h"
+#include "util/file_io.h"
+
+#include <QtTest/QtTest>
+
+#include <filesystem>
+
+class TestUtil : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void file_write_atomic_roundtrip() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("a.bin").toStdString();
+    const std::string bytes("abc\0def", 7);
+    rf::file_write_atomic(path, bytes);
+    QCOMPARE(rf::file_read_all(path), bytes);
+    QVERIFY(!std::filesystem::exists(path + ".tmp"));
+  }
+  void file_read_missing_names_path() {
+    try {
+      rf::file_read_all("/nonexistent/dir/x.json");
+      QFAIL("expected an error");
+    } catch (const rf::Error& e) {
+      QVERIFY(std::string(e.what()).find("/nonexistent/dir/x.json") != std::string::npos);
+    }
+  }
+  void blas_is_detected() {
+    // CI installs libopenblas0-pthread, so LibTorch must not be on the reference BLAS there.
+    const rf::BlasInfo info = rf::blas_info_detect();
+    QVERIFY2(!info.is_reference(), info.library_path.c_str());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestUtil)
+#include "test_util.moc"
