@@ -3,18 +3,30 @@
 # present are not reinstalled, and an existing build is only brought up to date.
 #   scripts/setup.sh            # packages + build (Qt workbench and tests included)
 #   scripts/setup.sh --no-qt    # packages + core and recforge-cli only (GPU servers)
+#   scripts/setup.sh --no-qt --torch-from-python
+#                               # as above, against the LibTorch bundled with an installed PyTorch
+#                               # (CUDA machines); Debian's libtorch-dev is then not installed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_qt=ON
+torch_from_python=0
 for arg in "$@"; do
   case "$arg" in
     --no-qt) with_qt=OFF ;;
+    --torch-from-python) torch_from_python=1 ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
 
-packages=(g++ cmake ninja-build pkg-config libtorch-dev libopenblas0-pthread nlohmann-json3-dev libsqlite3-dev)
+packages=(g++ cmake ninja-build pkg-config libopenblas0-pthread nlohmann-json3-dev libsqlite3-dev)
+cmake_extra=()
+if [ "$torch_from_python" = 1 ]; then
+  prefix=$(python3 -c "import torch; print(torch.utils.cmake_prefix_path)")
+  cmake_extra+=("-DCMAKE_PREFIX_PATH=$prefix")
+else
+  packages+=(libtorch-dev)
+fi
 if [ "$with_qt" = ON ]; then
   packages+=(qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6)
 fi
@@ -42,6 +54,6 @@ case "$blas" in
   *) echo "setup: warning: libblas.so.3 points at '$blas', not OpenBLAS; matmuls will be slow" >&2 ;;
 esac
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRECFORGE_WITH_QT="$with_qt" >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRECFORGE_WITH_QT="$with_qt" "${cmake_extra[@]}" >/dev/null
 cmake --build build -j "$(nproc)"
 echo "setup: built into $(pwd)/build"
