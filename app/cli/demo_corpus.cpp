@@ -2,6 +2,8 @@
 // reader's next pick follows the topic of what they read before.
 #include "demo_corpus.h"
 
+#include <algorithm>
+#include <iterator>
 #include <random>
 
 namespace rf::cli {
