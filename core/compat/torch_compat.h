@@ -30,6 +30,15 @@ inline void autocast_cuda_bf16_set(bool enabled) {
   if (!enabled) at::autocast::clear_cache();
 }
 
+// Whether CUDA autocast is on in this thread (so a guard can restore it).
+inline bool autocast_cuda_enabled() {
+#if RECFORGE_TORCH_AT_LEAST(2, 4)
+  return at::autocast::is_autocast_enabled(at::kCUDA);
+#else
+  return at::autocast::is_enabled();
+#endif
+}
+
 // Scaled dot-product attention with a boolean/additive mask. 2.x has a fused kernel; 1.13 gets the
 // plain formula. q: (B, H, Tq, D), k/v: (B, H, Tk, D), mask broadcastable to (B, H, Tq, Tk), additive.
 inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
