@@ -62,7 +62,7 @@ int bench_tokenizer(int argc, char** argv) {
   const double enc = std::max(median(encode_s), 1e-9), dec = std::max(median(decode_s), 1e-9);
   const double enc_best = std::max(*std::min_element(encode_s.begin(), encode_s.end()), 1e-9);
   const double dec_best = std::max(*std::min_element(decode_s.begin(), decode_s.end()), 1e-9);
-  nlohmann::json j;
+  nlohmann::ordered_json j;
   j["tokenizer"] = tok.source();
   j["text"] = text_path;
   j["bytes"] = text.size();

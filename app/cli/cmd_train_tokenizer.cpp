@@ -62,7 +62,7 @@ int cmd_train_tokenizer(int argc, char** argv) {
   bpe_trainer_write(result, out_dir);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  nlohmann::json j;
+  nlohmann::ordered_json j;
   j["out"] = out_dir;
   j["vocab_size"] = result.vocab_size;
   j["merges"] = result.merge_count;

@@ -354,6 +354,7 @@ void BpeModel::encode_piece(std::string_view piece, std::vector<int32_t>& out, B
     const bool one_byte_each = options_.byte_level && symbols.size() == piece.size() && !byte_pair_merges_.empty();
     encode_symbols(symbols, one_byte_each ? piece : std::string_view());
     out.insert(out.end(), symbols.begin(), symbols.end());
+    if (symbols.capacity() > (size_t{1} << 20)) std::vector<int32_t>().swap(symbols);  // after a huge piece
   }
   if (cache) cache->insert(piece, out, start, static_cast<uint32_t>(out.size()) - start);
 }

@@ -49,9 +49,12 @@ inline uint64_t hash_u64(uint64_t x) {
   return x ^ (x >> 33);
 }
 
+// Tables stay at most 5/8 full: dense enough to keep the big vocab / merge tables cache-friendly, sparse
+// enough for short linear probes.
+inline bool table_too_full(size_t size, size_t capacity) { return size * 8 > capacity * 5; }
 inline size_t table_capacity_for(size_t count) {
   size_t cap = 16;
-  while (cap < count * 2) cap <<= 1;
+  while (table_too_full(count, cap)) cap <<= 1;
   return cap;
 }
 
@@ -66,7 +69,7 @@ class StringIdMap {
   }
   // Returns false (and keeps the old value) when the key is already present.
   bool insert(std::string_view key, int32_t value) {
-    if (slots_.empty() || (size_ + 1) * 2 > slots_.size()) grow();
+    if (slots_.empty() || table_too_full(size_ + 1, slots_.size())) grow();
     const size_t mask = slots_.size() - 1;
     const uint64_t h = hash_bytes(key);
     const uint64_t word = key_word(key);
@@ -149,7 +152,7 @@ class PairMergeMap {
   static uint64_t key(int32_t a, int32_t b) { return (uint64_t{static_cast<uint32_t>(a)} << 32) | static_cast<uint32_t>(b); }
   // Inserting an existing pair replaces it (a later merge line wins, as in Hugging Face tokenizers).
   void insert(int32_t a, int32_t b, Merge m) {
-    if (slots_.empty() || (size_ + 1) * 2 > slots_.size()) grow();
+    if (slots_.empty() || table_too_full(size_ + 1, slots_.size())) grow();
     const uint64_t k = key(a, b);
     const size_t mask = slots_.size() - 1;
     for (size_t i = hash_u64(k) & mask;; i = (i + 1) & mask) {

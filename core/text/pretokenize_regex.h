@@ -4,6 +4,8 @@
 //   Gpt2   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+   (ByteLevel use_regex)
 //   Qwen2  (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 //   Llama3 the Qwen2 pattern with \p{N}{1,3}
+// \s is the Unicode White_Space property, as in the Oniguruma engine of Hugging Face's Rust tokenizers
+// (JavaScript's \s differs only on U+0085, which it excludes, and U+FEFF, which it includes).
 #pragma once
 
 #include <cstdint>

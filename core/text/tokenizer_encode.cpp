@@ -191,6 +191,10 @@ void TokenizerImpl::pre_tokenize(std::string_view text, bool at_start, EncodeAre
     }
     pieces.swap(next);
   }
+  // Per-thread buffers: keep them for the next call, unless a huge input blew them up.
+  constexpr size_t kKeep = size_t{1} << 20;
+  if (matches.capacity() > kKeep) std::vector<Range>().swap(matches);
+  if (next.capacity() > kKeep) std::vector<std::string_view>().swap(next);
 }
 
 void TokenizerImpl::encode_segment(std::string_view segment, bool at_start, EncodeArena& arena, BpeWordCache& cache,
@@ -199,6 +203,7 @@ void TokenizerImpl::encode_segment(std::string_view segment, bool at_start, Enco
   auto encode_text = [&](std::string_view text, bool start) {
     pre_tokenize(text, start, arena, pieces);
     for (std::string_view piece : pieces) model.encode_piece(piece, ids, &cache);
+    if (pieces.capacity() > (size_t{1} << 20)) std::vector<std::string_view>().swap(pieces);
   };
   const std::string_view normalized = normalize(segment, arena);
   if (normalized_matcher.empty()) {

@@ -5,6 +5,7 @@
 
 #include "text/tokenizer_impl.h"
 #include "text/tokenizer_json.h"
+#include "text/tokenizer_json_sax.h"
 #include "text/unicode.h"
 #include "util/error.h"
 #include "util/file_io.h"
@@ -28,7 +29,7 @@ json parse_json(const std::string& text, const std::string& where) {
   }
 }
 
-BpeModel read_model(const json& root, const Where& where, bool byte_level) {
+BpeModel read_model(const json& root, TokenizerJsonParts& parts, const Where& where, bool byte_level) {
   const json* model = json_read::member(root, "model");
   if (!model) where.fail("missing \"model\"");
   if (!model->is_object()) where.at("model").fail("expected an object");
@@ -37,39 +38,9 @@ BpeModel read_model(const json& root, const Where& where, bool byte_level) {
   if (type.empty() && json_read::member(*model, "merges")) type = "BPE";  // old files omit it
   if (type != "BPE")
     mw.fail("unsupported model type '" + (type.empty() ? std::string("(none)") : type) + "' (RecForge reads BPE tokenizers only)");
-
-  const json* vocab_json = json_read::member(*model, "vocab");
-  if (!vocab_json || !vocab_json->is_object()) mw.at("vocab").fail("expected an object of token -> id");
-  std::vector<std::pair<std::string, int32_t>> vocab;
-  vocab.reserve(vocab_json->size());
-  for (const auto& [token, id] : vocab_json->items()) {
-    if (!id.is_number_integer()) mw.at("vocab").fail("the id of '" + token + "' is not an integer");
-    const long long v = id.get<long long>();
-    if (v < 0 || v > INT32_MAX) mw.at("vocab").fail("the id of '" + token + "' is out of range: " + std::to_string(v));
-    vocab.emplace_back(token, static_cast<int32_t>(v));
-  }
-
-  std::vector<std::pair<std::string, std::string>> merges;
-  if (const json* merges_json = json_read::member(*model, "merges")) {
-    if (!merges_json->is_array()) mw.at("merges").fail("expected an array");
-    merges.reserve(merges_json->size());
-    for (size_t i = 0; i < merges_json->size(); ++i) {
-      const json& m = (*merges_json)[i];
-      const Where at = mw.at("merges").index(i);
-      if (m.is_string()) {
-        const std::string& line = m.get_ref<const std::string&>();
-        if (line.rfind("#version", 0) == 0) continue;
-        const size_t space = line.find(' ');
-        if (space == std::string::npos || space == 0 || space + 1 == line.size() || line.find(' ', space + 1) != std::string::npos)
-          at.fail("'" + line + "' is not two tokens separated by one space");
-        merges.emplace_back(line.substr(0, space), line.substr(space + 1));
-      } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-        merges.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
-      } else {
-        at.fail("expected \"a b\" or [\"a\", \"b\"]");
-      }
-    }
-  }
+  // The streaming reader has already taken model.vocab / model.merges apart when they had the right shape.
+  if (!parts.vocab_listed) mw.at("vocab").fail("expected an object of token -> id");
+  if (!parts.merges_listed && json_read::member(*model, "merges")) mw.at("merges").fail("expected an array");
 
   BpeOptions options;
   options.byte_level = byte_level;
@@ -79,7 +50,7 @@ BpeModel read_model(const json& root, const Where& where, bool byte_level) {
   options.unk_token = json_read::get_string(*model, "unk_token", mw);
   options.continuing_subword_prefix = json_read::get_string(*model, "continuing_subword_prefix", mw);
   options.end_of_word_suffix = json_read::get_string(*model, "end_of_word_suffix", mw);
-  return BpeModel::build(std::move(vocab), merges, std::move(options), where.file);
+  return BpeModel::build(std::move(parts.vocab), parts.merges, std::move(options), where.file);
 }
 
 AddedToken read_added_token(const json& j, const Where& where) {
@@ -187,7 +158,8 @@ std::shared_ptr<const TokenizerImpl> build_tokenizer(const std::string& json_tex
   auto im = std::make_shared<TokenizerImpl>();
   im->source = json_path;
   try {
-    const json root = parse_json(json_text, json_path);
+    TokenizerJsonParts parts = read_tokenizer_json(json_text, json_path);
+    const json& root = parts.root;
     const Where where{json_path, ""};
     if (!root.is_object()) where.fail("expected a JSON object");
     if (const json* n = json_read::member(root, "normalizer")) json_read::parse_normalizer(*n, where.at("normalizer"), im->normalizers);
@@ -200,7 +172,7 @@ std::shared_ptr<const TokenizerImpl> build_tokenizer(const std::string& json_tex
         where.at("pre_tokenizer").fail("a ByteLevel pre-tokenizer must be the last step of the sequence");
       byte_level = true;
     }
-    im->model = read_model(root, where, byte_level);
+    im->model = read_model(root, parts, where, byte_level);
     if (const json* d = json_read::member(root, "decoder")) {
       json_read::parse_decoder(*d, where.at("decoder"), im->decoders);
       im->has_decoder = true;

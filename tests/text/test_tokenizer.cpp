@@ -144,6 +144,26 @@ class TestTokenizer : public QObject {
     QCOMPARE(QString::fromStdString(json(got).dump()), expected);
   }
 
+  void metaspace_and_unknowns() {
+    // SentencePiece-style without a normalizer: Metaspace pre-tokenizer and decoder, <unk> fused.
+    const std::string sp = "\xE2\x96\x81";  // ▁
+    json vocab = {{"<unk>", 0}, {sp, 1}, {"a", 2}, {"b", 3}, {sp + "a", 4}, {sp + "b", 5}};
+    json j = {{"model", {{"type", "BPE"}, {"unk_token", "<unk>"}, {"fuse_unk", true}, {"vocab", vocab}, {"merges", {sp + " a", sp + " b"}}}},
+              {"added_tokens", {{{"id", 0}, {"content", "<unk>"}, {"special", true}}}},
+              {"pre_tokenizer", {{"type", "Metaspace"}, {"replacement", sp}, {"prepend_scheme", "always"}, {"split", true}}},
+              {"decoder", {{"type", "Metaspace"}, {"replacement", sp}, {"prepend_scheme", "always"}}}};
+    const rf::Tokenizer tok = rf::Tokenizer::from_json_text(j.dump(), "sp.json");
+    QVERIFY(!tok.byte_level());
+    QCOMPARE(tok.encode("a b ab"), (Ids{4, 5, 4, 3}));
+    QCOMPARE(tok.encode("axyzb"), (Ids{4, 0, 3}));  // x, y, z are unknown: one fused <unk>
+    QCOMPARE(QString::fromStdString(tok.decode({4, 5, 4, 3})), QString("a b ab"));
+    QCOMPARE(QString::fromStdString(tok.decode({4, 0, 3}, true)), QString("ab"));
+    // "first": only the text's first piece gets the prefix.
+    j["pre_tokenizer"]["prepend_scheme"] = "first";
+    const rf::Tokenizer first = rf::Tokenizer::from_json_text(j.dump(), "sp.json");
+    QCOMPARE(first.encode("a<unk>a"), (Ids{4, 0, 2}));
+  }
+
   void decode_special_and_holes() {
     const rf::Tokenizer tok = flags_tokenizer();
     QCOMPARE(QString::fromStdString(tok.decode({304, 97, 305})), QString("<bos>a<b"));
