@@ -21,6 +21,9 @@ namespace {
 using json_read::json;
 using json_read::Where;
 
+// Added-token ids may go past the model's vocabulary, but not so far that id-indexed tables get huge.
+constexpr int64_t kMaxAddedBeyondModel = int64_t{1} << 20;
+
 json parse_json(const std::string& text, const std::string& where) {
   try {
     return json::parse(text);
@@ -86,7 +89,7 @@ void finish_added_tokens(TokenizerImpl& im, const Where& where) {
   const int64_t model_limit = im.model.id_limit();
   int64_t limit = model_limit;
   for (const AddedToken& t : im.added) {
-    if (t.id >= model_limit + (int64_t{1} << 20)) where.at("added_tokens").fail("id " + std::to_string(t.id) + " is implausibly large");
+    if (t.id >= model_limit + kMaxAddedBeyondModel) where.at("added_tokens").fail("id " + std::to_string(t.id) + " is implausibly large");
     limit = std::max<int64_t>(limit, int64_t{t.id} + 1);
   }
   im.vocab_size = limit;
@@ -182,7 +185,11 @@ std::shared_ptr<const TokenizerImpl> build_tokenizer(const std::string& json_tex
       json_read::parse_post_processor(*p, where.at("post_processor"), im->prefix_ids, im->suffix_ids);
     if (const json* added = json_read::member(root, "added_tokens")) {
       if (!added->is_array()) where.at("added_tokens").fail("expected an array");
-      for (size_t i = 0; i < added->size(); ++i) im->added.push_back(read_added_token((*added)[i], where.at("added_tokens").index(i)));
+      for (size_t i = 0; i < added->size(); ++i) {
+        im->added.push_back(read_added_token((*added)[i], where.at("added_tokens").index(i)));
+        if (im->added.back().id >= im->model.id_limit() + kMaxAddedBeyondModel)
+          where.at("added_tokens").index(i).fail("id " + std::to_string(im->added.back().id) + " is implausibly large");
+      }
     }
     im->vocab_size = im->model.id_limit();
     for (const AddedToken& t : im->added) im->vocab_size = std::max<int64_t>(im->vocab_size, int64_t{t.id} + 1);
