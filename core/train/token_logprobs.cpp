@@ -5,6 +5,7 @@
 // are saved; each chunk's (rows, V) logits exist only while that chunk is processed.
 #include "train/token_logprobs.h"
 
+#include "compat/torch_compat.h"
 #include "util/error.h"
 
 #include <torch/csrc/autograd/custom_function.h>
@@ -19,17 +20,43 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-constexpr int64_t kAutoChunkElements = 8 * 1024 * 1024;
+// ~4M logits (16 MB in float32) per chunk: large enough for efficient matmuls, small enough that the
+// chunk buffers stay below glibc's mmap threshold (32 MB) and are reused instead of page-faulted in.
+constexpr int64_t kAutoChunkElements = 4 * 1024 * 1024;
 
-// One chunk's scaled logits in float32: (rows, C) x (V, C)^T / T -> (rows, V). Under CUDA autocast the
-// matmul runs in bf16 like every other linear; the softmax statistics are always float32.
-at::Tensor chunk_logits(const at::Tensor& h, const at::Tensor& w, double inv_temp, at::ScalarType* mm_dtype = nullptr) {
-  at::Tensor z = at::mm(h, w.t());
+// Reusable (chunk, V) float32 buffers for one pass over the chunks.
+struct ChunkBuffers {
+  at::Tensor a, b;
+  ChunkBuffers(int64_t rows, int64_t V, const at::TensorOptions& o) {
+    a = at::empty({rows, V}, o.dtype(at::kFloat));
+    b = at::empty({rows, V}, o.dtype(at::kFloat));
+  }
+};
+
+// One chunk's logits in float32: z = (h / T) W^T, (rows, C) x (V, C)^T -> (rows, V), written into `buf`
+// when the matmul runs in float32. Under CUDA autocast the matmul runs in bf16 like every other linear
+// (mm_dtype reports it); the softmax statistics are always float32.
+at::Tensor chunk_logits(const at::Tensor& h, const at::Tensor& w, double inv_temp, at::Tensor buf,
+                        at::ScalarType* mm_dtype = nullptr) {
+  at::Tensor hs = inv_temp == 1.0 ? h : h * inv_temp;  // (rows, C): scaling here is cheaper than on (rows, V)
+  const at::ScalarType dt = (hs.scalar_type() == w.scalar_type()) ? hs.scalar_type() : at::kFloat;
+  if (mm_dtype) *mm_dtype = dt;
+  if (dt == at::kFloat && w.scalar_type() == at::kFloat && buf.defined() && !compat::autocast_cuda_enabled()) {
+    at::Tensor z = buf.narrow(0, 0, h.size(0));
+    at::mm_out(z, hs, w.t());
+    return z;
+  }
+  at::Tensor z = at::mm(hs, w.t());
   if (mm_dtype) *mm_dtype = z.scalar_type();
-  if (z.scalar_type() != at::kFloat) z = z.to(at::kFloat);
-  if (inv_temp != 1.0) z.mul_(inv_temp);
-  return z;
+  return z.scalar_type() == at::kFloat ? z : z.to(at::kFloat);
 }
+
+int64_t rows_per_chunk(int64_t chunk_tokens, int64_t V, int64_t N) {
+  return chunk_tokens > 0 ? std::max<int64_t>(1, std::min(chunk_tokens, std::max<int64_t>(N, 1)))
+                          : logprob_chunk_auto(V, N);
+}
+
+// --- log-probabilities with a per-token upstream gradient (GRPO, KL, ...) ---------------------------
 
 struct ForwardOut {
   at::Tensor logprobs, entropy, lse;  // (N) float32 each; entropy empty unless asked
@@ -39,24 +66,29 @@ struct ForwardOut {
 // The forward pass over chunks (no autograd inside).
 ForwardOut forward_chunks(const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& targets, double inv_temp,
                           int64_t chunk, bool with_entropy) {
-  const int64_t N = hidden.size(0);
+  const int64_t N = hidden.size(0), V = weight.size(0);
   auto fopts = hidden.options().dtype(at::kFloat);
   ForwardOut out;
   out.compute = weight.scalar_type();
   out.logprobs = at::empty({N}, fopts);
   out.lse = at::empty({N}, fopts);
   out.entropy = with_entropy ? at::empty({N}, fopts) : at::empty({0}, fopts);
+  if (N == 0) return out;
+  ChunkBuffers buf(std::min(chunk, N), V, fopts);
   for (int64_t s = 0; s < N; s += chunk) {
     const int64_t n = std::min(chunk, N - s);
-    at::Tensor z = chunk_logits(hidden.narrow(0, s, n), weight, inv_temp, &out.compute);  // (n, V)
-    at::Tensor lse = at::logsumexp(z, 1);                                    // (n)
-    at::Tensor picked = z.gather(1, targets.narrow(0, s, n).unsqueeze(1)).squeeze(1);
-    out.logprobs.narrow(0, s, n).copy_(picked - lse);
-    out.lse.narrow(0, s, n).copy_(lse);
+    at::Tensor z = chunk_logits(hidden.narrow(0, s, n), weight, inv_temp, buf.a, &out.compute);  // (n, V)
+    at::Tensor lp = buf.b.narrow(0, 0, n);
+    at::log_softmax_out(lp, z, 1);                                                                 // (n, V)
+    at::Tensor y = targets.narrow(0, s, n).unsqueeze(1);
+    at::Tensor picked = lp.gather(1, y).squeeze(1);                                                // (n)
+    out.logprobs.narrow(0, s, n).copy_(picked);
+    out.lse.narrow(0, s, n).copy_(z.gather(1, y).squeeze(1) - picked);  // logsumexp = z_y - log p_y
     if (with_entropy) {
-      // H = lse - sum_v p_v z_v, with p = exp(z - lse)
-      at::Tensor p = (z - lse.unsqueeze(1)).exp_();
-      out.entropy.narrow(0, s, n).copy_(lse - (p.mul_(z)).sum(1));
+      // H = -sum_v p_v log p_v (z's buffer is free now)
+      at::Tensor p = z.data_ptr() == buf.a.data_ptr() ? z : at::empty_like(lp);
+      at::exp_out(p, lp);
+      out.entropy.narrow(0, s, n).copy_(p.mul_(lp).sum(1).neg_());
     }
   }
   return out;
@@ -87,7 +119,7 @@ struct ChunkedLogprobFunction : public torch::autograd::Function<ChunkedLogprobF
     const bool need_h = ctx->needs_input_grad(0), need_w = ctx->needs_input_grad(1);
 
     at::Tensor g = grad_outputs[0];  // (N) float32, undefined when logprobs did not reach the loss
-    const int64_t N = hidden.size(0);
+    const int64_t N = hidden.size(0), V = weight.size(0);
     at::Tensor grad_h, grad_w;
     if (!g.defined() || N == 0 || (!need_h && !need_w)) return {grad_h, grad_w, {}, {}, {}, {}};
 
@@ -95,17 +127,19 @@ struct ChunkedLogprobFunction : public torch::autograd::Function<ChunkedLogprobF
     at::Tensor w = weight.scalar_type() == compute ? weight : weight.to(compute);
     at::Tensor gs = (g.to(at::kFloat) * inv_temp).unsqueeze(1);  // (N, 1): dL/dlogp / T
     if (need_h) grad_h = at::empty({N, hidden.size(1)}, hidden.options().dtype(compute));
-    // Accumulate grad_W in float32 when the compute dtype is narrower (bf16 sums over many chunks).
+    // grad_W accumulates in float32 when the compute dtype is narrower (bf16 sums over many chunks).
+    const bool w_direct = compute == at::kFloat || compute == at::kDouble;
     at::Tensor gw_acc;
-    if (need_w) gw_acc = at::zeros(weight.sizes(), weight.options().dtype(compute == at::kDouble ? at::kDouble : at::kFloat));
+    if (need_w) gw_acc = at::zeros({V, hidden.size(1)}, weight.options().dtype(w_direct ? compute : at::kFloat));
+    ChunkBuffers buf(std::min(chunk, N), V, hidden.options());
 
     for (int64_t s = 0; s < N; s += chunk) {
       const int64_t n = std::min(chunk, N - s);
       at::Tensor hc = h.narrow(0, s, n);
-      at::Tensor G = chunk_logits(hc, w, inv_temp);       // (n, V) scaled logits
-      G.sub_(lse.narrow(0, s, n).unsqueeze(1)).exp_();     // softmax
-      at::Tensor gc = gs.narrow(0, s, n);                  // (n, 1)
-      G.mul_(gc.neg());                                    // -softmax * g / T
+      at::Tensor G = chunk_logits(hc, w, inv_temp, buf.a);  // (n, V) scaled logits
+      G.sub_(lse.narrow(0, s, n).unsqueeze(1)).exp_();       // softmax
+      at::Tensor gc = gs.narrow(0, s, n);                    // (n, 1)
+      G.mul_(gc.neg());                                      // -softmax * g / T
       G.scatter_add_(1, targets.narrow(0, s, n).unsqueeze(1), gc);  // + onehot * g / T
       at::Tensor Gc = G.scalar_type() == compute ? G : G.to(compute);
       if (need_h) {
@@ -113,13 +147,88 @@ struct ChunkedLogprobFunction : public torch::autograd::Function<ChunkedLogprobF
         at::mm_out(gh, Gc, w);  // (n, V) x (V, C)
       }
       if (need_w) {
-        if (gw_acc.scalar_type() == compute) gw_acc.addmm_(Gc.t(), hc);  // (V, n) x (n, C)
-        else gw_acc.add_(at::mm(Gc.t(), hc).to(gw_acc.scalar_type()));
+        if (w_direct) gw_acc.addmm_(Gc.t(), hc);  // (V, n) x (n, C)
+        else gw_acc.add_(at::mm(Gc.t(), hc).to(at::kFloat));
       }
     }
     if (need_h && grad_h.scalar_type() != hidden.scalar_type()) grad_h = grad_h.to(hidden.scalar_type());
     if (need_w) grad_w = gw_acc.scalar_type() == weight.scalar_type() ? gw_acc : gw_acc.to(weight.scalar_type());
     return {grad_h, grad_w, {}, {}, {}, {}};
+  }
+};
+
+// --- summed cross-entropy (SFT): the upstream gradient is one scalar --------------------------------
+//
+// Because d(sum_n -log p_n)/d(output) is a single number, the gradients w.r.t. hidden and the lm_head
+// can be finished in the forward pass, chunk by chunk, with the logits still at hand (no recompute):
+// G = softmax - onehot; grad_hidden = G W, grad_W = G^T hidden; backward only scales them.
+// Saved: grad_hidden (N, C) instead of hidden, and grad_W (V, C), which backward returns as the weight's
+// gradient anyway, so the extra memory is that of one weight gradient held from forward to backward.
+
+struct CrossEntropyForward {
+  at::Tensor sum, grad_h, grad_w;
+};
+
+CrossEntropyForward cross_entropy_chunks(const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& targets,
+                                         int64_t chunk, bool need_h, bool need_w) {
+  const int64_t N = hidden.size(0), V = weight.size(0), C = hidden.size(1);
+  CrossEntropyForward f;
+  at::Tensor total = at::zeros({}, hidden.options().dtype(at::kFloat));
+  at::ScalarType compute = weight.scalar_type();
+  const bool w_direct = compute == at::kFloat || compute == at::kDouble;
+  if (need_h) f.grad_h = at::empty({N, C}, hidden.options());
+  if (need_w) f.grad_w = at::zeros({V, C}, weight.options().dtype(w_direct ? compute : at::kFloat));
+  if (N > 0) {
+    ChunkBuffers buf(std::min(chunk, N), V, hidden.options());
+    for (int64_t s = 0; s < N; s += chunk) {
+      const int64_t n = std::min(chunk, N - s);
+      at::Tensor hc = hidden.narrow(0, s, n);
+      at::Tensor z = chunk_logits(hc, weight, 1.0, buf.a, &compute);  // (n, V)
+      at::Tensor lp = buf.b.narrow(0, 0, n);
+      at::log_softmax_out(lp, z, 1);
+      at::Tensor y = targets.narrow(0, s, n).unsqueeze(1);
+      total.sub_(lp.gather(1, y).sum());
+      if (!need_h && !need_w) continue;
+      at::Tensor G = lp.exp_();                          // softmax
+      G.scatter_add_(1, y, at::full({n, 1}, -1.0f, G.options()));  // - onehot
+      at::Tensor Gc = G.scalar_type() == compute ? G : G.to(compute);
+      at::Tensor w = weight.scalar_type() == compute ? weight : weight.to(compute);
+      at::Tensor hcc = hc.scalar_type() == compute ? hc : hc.to(compute);
+      if (need_h) {
+        at::Tensor gh = f.grad_h.narrow(0, s, n);
+        if (gh.scalar_type() == compute) at::mm_out(gh, Gc, w);
+        else gh.copy_(at::mm(Gc, w));
+      }
+      if (need_w) {
+        if (f.grad_w.scalar_type() == compute) f.grad_w.addmm_(Gc.t(), hcc);
+        else f.grad_w.add_(at::mm(Gc.t(), hcc).to(at::kFloat));
+      }
+    }
+  }
+  if (need_w && f.grad_w.scalar_type() != weight.scalar_type()) f.grad_w = f.grad_w.to(weight.scalar_type());
+  f.sum = total;
+  return f;
+}
+
+struct ChunkedCrossEntropyFunction : public torch::autograd::Function<ChunkedCrossEntropyFunction> {
+  // hidden (N, C), weight (V, C), targets (N) -> sum_n -log p(targets[n]) (0-d float32)
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& hidden, const at::Tensor& weight,
+                               const at::Tensor& targets, int64_t chunk) {
+    const bool need_h = hidden.requires_grad(), need_w = weight.requires_grad();
+    CrossEntropyForward f = cross_entropy_chunks(hidden, weight, targets, chunk, need_h, need_w);
+    ctx->save_for_backward({f.grad_h, f.grad_w});
+    return {f.sum};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    const variable_list saved = ctx->get_saved_variables();
+    const at::Tensor& g = grad_outputs[0];  // 0-d
+    at::Tensor gh, gw;
+    if (g.defined()) {
+      if (saved[0].defined() && ctx->needs_input_grad(0)) gh = saved[0] * g.to(saved[0].scalar_type());
+      if (saved[1].defined() && ctx->needs_input_grad(1)) gw = saved[1] * g.to(saved[1].scalar_type());
+    }
+    return {gh, gw, {}, {}};
   }
 };
 
@@ -155,13 +264,13 @@ ChunkedLogprobs chunked_token_logprobs(const at::Tensor& hidden, const at::Tenso
       throw Error("token_logprobs: target id " + std::to_string(lo < 0 ? lo : hi) + " is outside the vocabulary (0.." +
                   std::to_string(V - 1) + ")");
   }
-  const int64_t chunk = chunk_tokens > 0 ? std::min(chunk_tokens, std::max<int64_t>(N, 1)) : logprob_chunk_auto(V, N);
+  const int64_t chunk = rows_per_chunk(chunk_tokens, V, N);
   const double inv_temp = 1.0 / temperature;
   at::Tensor h = hidden.is_contiguous() ? hidden : hidden.contiguous();
 
   ChunkedLogprobs r;
   r.chunks = N == 0 ? 0 : (N + chunk - 1) / chunk;
-  r.chunk_logits_bytes = std::min(chunk, N) * V * static_cast<int64_t>(sizeof(float));
+  r.chunk_logits_bytes = std::min(chunk, N) * V * static_cast<int64_t>(sizeof(float));  // per buffer (two)
   const bool grad = at::GradMode::is_enabled() && (h.requires_grad() || weight.requires_grad());
   if (grad) {
     variable_list out = ChunkedLogprobFunction::apply(h, weight, tgt, inv_temp, chunk, with_entropy);
@@ -221,11 +330,21 @@ CrossEntropy masked_cross_entropy_from_hidden(const at::Tensor& hidden, const at
     return r;
   }
   at::Tensor targets = input_ids.to(dev, at::kLong).narrow(1, 1, T - 1).masked_select(sel);  // (N)
-  at::Tensor h = (sel.all().item<bool>() && B * (T - 1) == r.tokens)
+  {
+    const int64_t lo = targets.min().item<int64_t>(), hi = targets.max().item<int64_t>();
+    if (lo < 0 || hi >= lm_head.size(0))
+      throw Error("cross_entropy: token id " + std::to_string(lo < 0 ? lo : hi) + " is outside the vocabulary (0.." +
+                  std::to_string(lm_head.size(0) - 1) + ")");
+  }
+  at::Tensor h = r.tokens == B * (T - 1)
                      ? hidden.narrow(1, 0, T - 1).reshape({r.tokens, C})
                      : hidden.reshape({B * T, C}).index_select(0, rows);                 // (N, C)
-  ChunkedLogprobs c = chunked_token_logprobs(h, lm_head, targets, 1.0, chunk_tokens, false);
-  r.sum = -c.logprobs.sum();
+  const int64_t chunk = rows_per_chunk(chunk_tokens, lm_head.size(0), r.tokens);
+  if (at::GradMode::is_enabled() && (h.requires_grad() || lm_head.requires_grad())) {
+    r.sum = ChunkedCrossEntropyFunction::apply(h, lm_head, targets, chunk)[0];
+  } else {
+    r.sum = cross_entropy_chunks(h, lm_head, targets, chunk, false, false).sum;
+  }
   r.loss = r.sum / static_cast<double>(r.tokens);
   return r;
 }

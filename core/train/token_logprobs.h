@@ -55,6 +55,9 @@ struct CrossEntropy {
 // Cross-entropy on the tokens selected by loss_mask (B, T), aligned with input_ids: loss_mask[b, t] != 0
 // means token t is predicted (from the tokens before it) and counts in the loss; column 0 is ignored.
 // Only the selected positions go through the lm_head, so prompt tokens cost no vocabulary projection.
+// The loss is one scalar, so the lm_head gradients are finished chunk by chunk in the forward pass while
+// the logits are at hand (no recomputation in backward; see token_logprobs.cpp); memory stays
+// O(N x C + V x C), never O(N x V).
 CrossEntropy masked_cross_entropy(Transformer& model, const at::Tensor& input_ids, const at::Tensor& loss_mask,
                                   const at::Tensor& attention_mask = {}, const at::Tensor& position_ids = {},
                                   int64_t chunk_tokens = 0);

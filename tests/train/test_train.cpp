@@ -170,6 +170,39 @@ class TestTrain : public QObject {
     QVERIFY(!c.entropy.requires_grad());
   }
 
+  void cross_entropy_gradients_match_naive_data() {
+    QTest::addColumn<int>("chunk");
+    QTest::newRow("chunk 5") << 5;
+    QTest::newRow("auto") << 0;
+  }
+  void cross_entropy_gradients_match_naive() {
+    // The summed cross-entropy finishes its gradients in forward; they must equal the naive ones.
+    QFETCH(int, chunk);
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(12);
+    const int64_t B = 3, T = 9, C = 16, V = 200;
+    at::Tensor h0 = at::randn({B, T, C}, gen, at::kFloat), w0 = at::randn({V, C}, gen, at::kFloat) * 0.3;
+    at::Tensor ids = at::randint(V, {B, T}, gen, at::kLong);
+    at::Tensor mask = at::ones({B, T}, at::kLong);
+    mask[0].narrow(0, 0, 4).zero_();
+    mask[2][8] = 0;
+    at::Tensor h1 = h0.clone().set_requires_grad(true), w1 = w0.clone().set_requires_grad(true);
+    rf::CrossEntropy ce = rf::masked_cross_entropy_from_hidden(h1, w1, ids, mask, chunk);
+    (ce.loss * 3.0).backward();  // a non-unit upstream gradient
+    at::Tensor h2 = h0.clone().set_requires_grad(true), w2 = w0.clone().set_requires_grad(true);
+    at::Tensor lp = naive_logprobs(h2.narrow(1, 0, T - 1), w2, ids.narrow(1, 1, T - 1), 1.0);
+    at::Tensor m = mask.narrow(1, 1, T - 1).to(at::kFloat);
+    at::Tensor ref = -(lp * m).sum() / m.sum();
+    (ref * 3.0).backward();
+    QCOMPARE(ce.tokens, m.sum().item<int64_t>());
+    QVERIFY(std::abs(ce.loss.item<double>() - ref.item<double>()) <= 1e-5);
+    QVERIFY(rel_diff(h1.grad(), h2.grad()) <= 1e-5);
+    QVERIFY(rel_diff(w1.grad(), w2.grad()) <= 1e-5);
+    // Only one of the two needing a gradient.
+    at::Tensor h3 = h0.clone().set_requires_grad(true);
+    rf::masked_cross_entropy_from_hidden(h3, w0, ids, mask, chunk).loss.mul(3.0).backward();
+    QVERIFY(rel_diff(h3.grad(), h2.grad()) <= 1e-5);
+  }
+
   void end_to_end_gradients_match_naive_data() {
     QTest::addColumn<QString>("arch");
     QTest::newRow("llama (untied)") << "llama";
@@ -221,8 +254,9 @@ class TestTrain : public QObject {
     QVERIFY(c.chunk_logits_bytes * 8 <= full_logits);
     c.logprobs.sum().backward();
     QVERIFY(h.grad().defined() && w.grad().defined());
-    // Automatic chunking keeps a chunk at ~8M logits whatever N is.
-    QCOMPARE(rf::logprob_chunk_auto(151936, 100000), int64_t(55));
+    // Automatic chunking keeps a chunk at ~4M logits (16 MB) whatever N is.
+    QCOMPARE(rf::logprob_chunk_auto(151936, 100000), int64_t(27));
+    QCOMPARE(rf::logprob_chunk_auto(4096, 100000), int64_t(1024));
     QCOMPARE(rf::logprob_chunk_auto(4096, 100), int64_t(100));
   }
 
