@@ -3,6 +3,7 @@
 // tensor pipeline, per-row stopping, and compaction of the running batch when rows finish.
 #include "generate/generate.h"
 
+#include "model/cpu_kernels.h"
 #include "util/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -80,6 +81,9 @@ std::vector<GenerateResult> generate(Transformer& model, const std::vector<std::
                                      const GenerateOptions& options, GenerateStats* stats_out) {
   validate(model, prompts, options);
   c10::InferenceMode inference_guard;
+  // On the CPU, BLAS runs on one thread and the model splits its products over LibTorch's threads:
+  // one thread pool instead of two competing for the cores (see model/cpu_kernels.h).
+  cpu::BlasSingleThreadScope blas_scope(model.device().is_cpu() && at::get_num_threads() > 1);
   GenerateStats stats;
   const int64_t B = static_cast<int64_t>(prompts.size());
   std::vector<GenerateResult> results(B);

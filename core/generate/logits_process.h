@@ -47,9 +47,9 @@ at::Tensor logits_process(const at::Tensor& logits, const SamplingParams& params
 
 // Per-row scratch reused across steps (sized to the vocabulary once).
 struct RowScratch {
-  std::vector<float> x;         // (V) processed logits
-  std::vector<int32_t> idx;     // candidate token ids
-  std::vector<float> w;         // candidate weights exp(x - max)
+  std::vector<float> x;            // (V) processed logits
+  std::vector<float> w;            // (V) weights exp(x - max) of the kept tokens, 0 for removed ones
+  std::vector<float> work, other;  // selection scratch (top-k, top-p)
 };
 
 struct RowChoice {
@@ -59,6 +59,7 @@ struct RowChoice {
 
 // Processes one row of raw logits (V floats) with `params` and picks a token: argmax when greedy,
 // otherwise the inverse CDF at `u` in [0, 1) over the kept tokens (ascending token id order).
+// Probabilities use an exp accurate to ~2e-7 relative (model/fast_math.h).
 // `seen_ids` lists the distinct ids of the prompt and output so far (for the repetition penalty).
 RowChoice sample_row(const float* logits, int64_t vocab, const SamplingParams& params,
                      const std::vector<int64_t>& seen_ids, double u, RowScratch& scratch);

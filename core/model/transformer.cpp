@@ -1,11 +1,14 @@
 // The transformer forward pass: embeddings, decoder layers (attention + SwiGLU MLP), final norm, lm_head.
 #include "model/transformer.h"
 
+#include "model/cpu_kernels.h"
 #include "model/rope.h"
 #include "util/error.h"
 
 #include <torch/types.h>
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace rf {
@@ -30,6 +33,50 @@ at::Tensor linear_apply(const LinearWeights& l, const at::Tensor& x, bool traini
 }
 
 bool has_adapter(const LinearWeights& l) { return l.lora && l.lora->enabled; }
+
+// Inference products. When BLAS runs single-threaded (generation sets that, see cpu_kernels.h), they go
+// through cpu::linear_into, split over the OpenMP threads; otherwise one row uses a matrix-vector
+// product (a gemm would repack the whole weight matrix on every call, which costs more than the
+// product itself at one row) and more rows use at::linear.
+bool split_ok(const at::Tensor& x, const at::Tensor& w) {
+  return x.is_cpu() && x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat && w.is_contiguous() &&
+         cpu::split_linear_available();
+}
+
+// x (..., in) -> (..., out).
+at::Tensor infer_linear(const at::Tensor& x_in, const at::Tensor& w, const at::Tensor& b) {
+  const int64_t K = x_in.size(-1), N = w.size(0), R = K > 0 ? x_in.numel() / K : 0;
+  if (split_ok(x_in, w) && R > 0 && (!b.defined() || b.is_contiguous())) {
+    at::Tensor x = x_in.contiguous();
+    std::vector<int64_t> shape = x.sizes().vec();
+    shape.back() = N;
+    at::Tensor y = at::empty(shape, x.options());
+    cpu::linear_into(x.data_ptr<float>(), R, K, w.data_ptr<float>(), N, b.defined() ? b.data_ptr<float>() : nullptr,
+                     y.data_ptr<float>(), N, 0.0f);
+    return y;
+  }
+  if (R == 1) {
+    std::vector<int64_t> shape = x_in.sizes().vec();
+    shape.back() = N;
+    at::Tensor v = x_in.reshape({K});
+    return (b.defined() ? at::addmv(b, w, v) : at::mv(w, v)).view(shape);
+  }
+  return at::linear(x_in, w, b);
+}
+
+// x (R, C) += a (R, in) . w^T, in place (the residual add fused into the product). x contiguous.
+void add_linear_rows_(at::Tensor& x, const at::Tensor& a_in, const at::Tensor& w) {
+  if (split_ok(a_in, w)) {
+    at::Tensor a = a_in.contiguous();
+    cpu::linear_into(a.data_ptr<float>(), a.size(0), a.size(1), w.data_ptr<float>(), w.size(0), nullptr,
+                     x.data_ptr<float>(), x.size(1), 1.0f);
+  } else if (x.size(0) == 1) {
+    at::Tensor xv = x.view({x.size(1)});
+    xv.addmv_(w, a_in.reshape({a_in.size(1)}));
+  } else {
+    x.addmm_(a_in, w.t());
+  }
+}
 
 // Additive mask (B, 1, T, S): 0 where query t (absolute position past + t) may see key s, the dtype's
 // lowest value where it may not (future keys, padding). Finite, so an all-padding row gives no NaN.
@@ -106,7 +153,7 @@ at::Tensor Transformer::attention_block(int64_t layer, const at::Tensor& x, cons
   } else {
     // Inference: one matmul for q, k and v together.
     const at::Tensor& w = fused_weight(layer, 0);
-    at::Tensor qkv = at::linear(h, w, fused_bias(layer)).view({B, T, H + 2 * Hkv, D});
+    at::Tensor qkv = infer_linear(h, w, fused_bias(layer)).view({B, T, H + 2 * Hkv, D});
     qk = qkv.narrow(2, 0, H + Hkv);
     v = qkv.narrow(2, H + Hkv, Hkv);
   }
@@ -135,11 +182,13 @@ at::Tensor Transformer::attention_block(int64_t layer, const at::Tensor& x, cons
   const int64_t S = keys.size(2);
   const double scale = 1.0 / std::sqrt(static_cast<double>(D));
   at::Tensor scores = at::matmul(q, keys.transpose(-2, -1)).mul_(scale);  // (B, Hkv, rep*T, S)
-  if (mask.defined()) scores = (scores.view({B, Hkv, rep, T, S}) + mask.view({B, 1, 1, T, S})).view({B, Hkv, rep * T, S});
+  if (mask.defined())  // mask: (B, 1, T, S), or (1, 1, T, S) when only causal: broadcast over the batch
+    scores = (scores.view({B, Hkv, rep, T, S}) + mask.view({mask.size(0), 1, 1, T, S})).view({B, Hkv, rep * T, S});
   at::Tensor probs = scores.scalar_type() == at::kFloat ? at::softmax(scores, -1)
                                                         : at::softmax(scores, -1, at::kFloat).to(scores.scalar_type());
   at::Tensor out = at::matmul(probs, values);  // (B, Hkv, rep*T, D)
   out = out.view({B, H, T, D}).permute({0, 2, 1, 3}).reshape({B, T, H * D});
+  if (!grad && !has_adapter(L.o)) return infer_linear(out, L.o.weight, L.o.bias);
   return linear_apply(L.o, out, training_);
 }
 
@@ -150,10 +199,11 @@ at::Tensor Transformer::mlp_block(int64_t layer, const at::Tensor& x) {
   if (has_adapter(L.gate) || has_adapter(L.up) || at::GradMode::is_enabled() || L.gate.bias.defined()) {
     act = at::silu(linear_apply(L.gate, h, training_)) * linear_apply(L.up, h, training_);
   } else {
-    at::Tensor gu = at::linear(h, fused_weight(layer, 1));
+    at::Tensor gu = infer_linear(h, fused_weight(layer, 1), at::Tensor());
     const int64_t I = config_.intermediate_size;
     act = at::silu(gu.narrow(-1, 0, I)).mul_(gu.narrow(-1, I, I));
   }
+  if (!at::GradMode::is_enabled() && !has_adapter(L.down)) return infer_linear(act, L.down.weight, L.down.bias);
   return linear_apply(L.down, act, training_);
 }
 
@@ -166,18 +216,44 @@ at::Tensor Transformer::forward_hidden(const ForwardBatch& batch, KvCache* cache
     throw Error("forward: the KV cache holds " + std::to_string(cache->batch()) + " rows and " +
                 std::to_string(cache->capacity()) + " positions; this call needs " + std::to_string(B) + " and " +
                 std::to_string(past + T));
-  at::Tensor ids_dev = ids.to(device_, at::kLong);
-  if (ids_dev.numel() > 0) {
-    const int64_t lo = ids_dev.min().item<int64_t>(), hi = ids_dev.max().item<int64_t>();
+  auto check_range = [&](int64_t lo, int64_t hi) {
     if (lo < 0 || hi >= config_.vocab_size)
       throw Error("forward: token id " + std::to_string(lo < 0 ? lo : hi) + " is outside the vocabulary (0.." +
                   std::to_string(config_.vocab_size - 1) + ")");
+  };
+  if (ids.numel() > 0 && ids.device().is_cpu()) {  // a loop on the host: no tensor ops, no sync
+    at::Tensor h = ids.to(at::kLong).contiguous();
+    const int64_t* p = h.data_ptr<int64_t>();
+    const auto [lo, hi] = std::minmax_element(p, p + h.numel());
+    check_range(*lo, *hi);
+  } else if (ids.numel() > 0) {
+    check_range(ids.min().item<int64_t>(), ids.max().item<int64_t>());
   }
 
+  if (decode_fast_path_ok(T, cache) && ids.device().is_cpu() &&
+      (!batch.position_ids.defined() || batch.position_ids.device().is_cpu())) {
+    std::vector<int64_t> positions(B, past);
+    if (batch.position_ids.defined()) {
+      if (batch.position_ids.dim() != 2 || batch.position_ids.size(0) != B || batch.position_ids.size(1) != T)
+        throw Error("forward: position_ids must be (batch, T) like input_ids");
+      at::Tensor h = batch.position_ids.to(at::kLong).contiguous();
+      std::copy(h.data_ptr<int64_t>(), h.data_ptr<int64_t>() + B, positions.begin());
+    }
+    return forward_decode_cpu(ids.to(at::kLong).contiguous(), positions, batch.attention_mask, *cache);
+  }
+
+  at::Tensor ids_dev = ids.to(device_, at::kLong);
   at::Tensor pos = batch.position_ids.defined()
                        ? batch.position_ids.to(device_, at::kLong)
                        : at::arange(past, past + T, at::TensorOptions().dtype(at::kLong).device(device_)).expand({B, T});
-  ensure_rope(pos.numel() > 0 ? pos.max().item<int64_t>() + 1 : 1);
+  if (!batch.position_ids.defined()) {
+    ensure_rope(past + T);
+  } else if (pos.is_cpu() && pos.numel() > 0) {
+    at::Tensor h = pos.contiguous();
+    ensure_rope(*std::max_element(h.data_ptr<int64_t>(), h.data_ptr<int64_t>() + h.numel()) + 1);
+  } else {
+    ensure_rope(pos.numel() > 0 ? pos.max().item<int64_t>() + 1 : 1);
+  }
   at::Tensor flat = pos.reshape({-1});
   at::Tensor cos = rope_cos_.index_select(0, flat).view({B, T, 1, config_.head_dim});
   at::Tensor sin = rope_sin_.index_select(0, flat).view({B, T, 1, config_.head_dim});
@@ -194,8 +270,94 @@ at::Tensor Transformer::forward_hidden(const ForwardBatch& batch, KvCache* cache
   return rms_norm(x, final_norm_, config_.rms_norm_eps);
 }
 
+bool Transformer::decode_fast_path_ok(int64_t T, const KvCache* cache) const {
+  if (T != 1 || !cache || at::GradMode::is_enabled() || !device_.is_cpu() || dtype_ != at::kFloat) return false;
+  if (config_.o_bias || config_.mlp_bias) return false;
+  for (size_t l = 0; l < cache->k.size(); ++l)
+    if (!cache->k[l].is_contiguous() || !cache->v[l].is_contiguous() || cache->k[l].scalar_type() != at::kFloat ||
+        !cache->k[l].is_cpu())
+      return false;
+  for (const DecoderLayer& L : layers_)
+    for (const LinearWeights* w : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down})
+      if (has_adapter(*w)) return false;
+  return true;
+}
+
+// One new token per row (B, 1) with the cache: per layer RMSNorm, fused qkv matmul, RoPE + cache write,
+// single-query attention, o_proj added into the residual (addmm), RMSNorm, fused gate/up matmul,
+// SiLU-gate, down_proj added into the residual. About 9 kernels per layer instead of ~45 tensor ops.
+at::Tensor Transformer::forward_decode_cpu(const at::Tensor& ids, const std::vector<int64_t>& positions,
+                                           const at::Tensor& attention_mask, KvCache& cache) {
+  const int64_t B = ids.size(0), C = config_.hidden_size;
+  const int64_t H = config_.num_attention_heads, Hkv = config_.num_key_value_heads, D = config_.head_dim;
+  const int64_t I = config_.intermediate_size, past = cache.length, S = past + 1;
+  ensure_rope(*std::max_element(positions.begin(), positions.end()) + 1);
+
+  at::Tensor key_mask;  // (B, S) bool, contiguous
+  if (attention_mask.defined()) {
+    if (attention_mask.dim() != 2 || attention_mask.size(0) != B || attention_mask.size(1) != S)
+      throw Error("forward: attention_mask must be (batch, past + T) = (" + std::to_string(B) + ", " +
+                  std::to_string(S) + ")");
+    key_mask = attention_mask.to(at::kCPU).ne(0).contiguous();
+  }
+
+  const auto opts = at::TensorOptions().dtype(at::kFloat);
+  at::Tensor x = at::embedding(embed_tokens_, ids.view({B})).contiguous();  // (B, C): the residual stream
+  at::Tensor h = at::empty({B, C}, opts);                                    // normalised input of each block
+  at::Tensor attn = at::empty({B, H * D}, opts);
+  at::Tensor act = at::empty({B, I}, opts);
+  const double eps = config_.rms_norm_eps;
+  for (int64_t l = 0; l < config_.num_hidden_layers; ++l) {
+    const DecoderLayer& L = layers_[l];
+    cpu::rms_norm(x, L.input_norm, eps, h);
+    at::Tensor qkv = infer_linear(h, fused_weight(l, 0), fused_bias(l)).contiguous();  // (B, (H + 2 Hkv) D)
+    cpu::RopeCacheArgs rc;
+    rc.qkv = qkv;
+    rc.positions = positions.data();
+    rc.cos = rope_cos_;
+    rc.sin = rope_sin_;
+    if (config_.qk_norm) {
+      rc.q_norm = L.q_norm;
+      rc.k_norm = L.k_norm;
+    }
+    rc.norm_eps = eps;
+    rc.k_cache = cache.k[l];
+    rc.v_cache = cache.v[l];
+    rc.slot = past;
+    rc.heads = H;
+    rc.kv_heads = Hkv;
+    rc.head_dim = D;
+    cpu::rope_qkv_to_cache(rc);
+    cpu::DecodeAttentionArgs da;
+    da.qkv = qkv;
+    da.k_cache = cache.k[l];
+    da.v_cache = cache.v[l];
+    da.length = S;
+    if (key_mask.defined()) {
+      da.key_mask = reinterpret_cast<const uint8_t*>(key_mask.data_ptr<bool>());
+      da.mask_stride = S;
+    }
+    da.heads = H;
+    da.kv_heads = Hkv;
+    da.head_dim = D;
+    da.scale = 1.0 / std::sqrt(static_cast<double>(D));
+    da.out = attn;
+    cpu::decode_attention(da);
+    add_linear_rows_(x, attn, L.o.weight);
+    cpu::rms_norm(x, L.post_attention_norm, eps, h);
+    at::Tensor gu = infer_linear(h, fused_weight(l, 1), at::Tensor()).contiguous();  // (B, 2I)
+    cpu::silu_mul(gu, act);
+    add_linear_rows_(x, act, L.down.weight);
+  }
+  cache.length = S;
+  at::Tensor out = at::empty({B, C}, opts);
+  cpu::rms_norm(x, final_norm_, eps, out);
+  return out.view({B, 1, C});
+}
+
 at::Tensor Transformer::logits_from_hidden(const at::Tensor& hidden) const {
-  at::Tensor logits = at::linear(hidden, lm_head_);
+  at::Tensor logits = !at::GradMode::is_enabled() && hidden.is_cpu() ? infer_linear(hidden, lm_head_, at::Tensor())
+                                                                      : at::linear(hidden, lm_head_);
   return logits.scalar_type() == at::kFloat ? logits : logits.to(at::kFloat);
 }
 

@@ -88,6 +88,10 @@ class Transformer {
                              const at::Tensor& mask, KvCache* cache, int64_t past);
   at::Tensor mlp_block(int64_t layer, const at::Tensor& x);
   void ensure_rope(int64_t positions);
+  // Inference fast path for one-token steps with a cache on CPU in float32 (fused kernels, no autograd).
+  bool decode_fast_path_ok(int64_t T, const KvCache* cache) const;
+  at::Tensor forward_decode_cpu(const at::Tensor& ids, const std::vector<int64_t>& positions,
+                                const at::Tensor& attention_mask, KvCache& cache);
   const at::Tensor& fused_weight(int64_t layer, int which);  // 0: qkv, 1: gate_up (cached for inference)
   const at::Tensor& fused_bias(int64_t layer);
 

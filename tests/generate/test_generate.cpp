@@ -109,6 +109,8 @@ void verify_close(const std::vector<float>& a, const std::vector<float>& b, doub
 class TestGenerate : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  // Two intra-op threads, so generation splits its matrix products over threads (model/cpu_kernels.h).
+  void initTestCase() { at::set_num_threads(2); }
   void init() { at::manual_seed(0); }
 
   void greedy_matches_hf_data() {
