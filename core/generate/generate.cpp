@@ -48,6 +48,8 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 void validate(const Transformer& model, const std::vector<std::vector<int64_t>>& prompts, const GenerateOptions& o) {
   if (o.max_new_tokens < 0) throw Error("generate: max_new_tokens must be >= 0, got " + std::to_string(o.max_new_tokens));
+  if (o.prefill_chunk_tokens < 1)
+    throw Error("generate: prefill_chunk_tokens must be >= 1, got " + std::to_string(o.prefill_chunk_tokens));
   sampling_params_validate(o.sampling);
   const int64_t V = model.config().vocab_size;
   if (o.pad_id < 0 || o.pad_id >= V) throw Error("generate: pad_id " + std::to_string(o.pad_id) + " is outside the vocabulary");
@@ -208,11 +210,29 @@ std::vector<GenerateResult> generate(Transformer& model, const std::vector<std::
 
   // ---- Prefill.
   auto t0 = Clock::now();
-  at::Tensor logits;
+  // In chunks of rows of about prefill_chunk_tokens tokens: the same result, with activations a
+  // fraction of the size (they stay in cache and in the allocator's heap instead of being mapped anew).
+  at::Tensor logits;  // (B, V)
   {
-    ForwardBatch fb{ids.to(device), pos.to(device), padded ? mask.narrow(1, 0, Lmax) : at::Tensor()};
-    at::Tensor hidden = model.forward_hidden(fb, options.use_cache ? &cache : nullptr);  // (B, Lmax, C)
-    logits = model.logits_from_hidden(hidden.select(1, Lmax - 1));                     // (B, V)
+    const int64_t chunk = std::max<int64_t>(1, options.prefill_chunk_tokens / Lmax);
+    std::vector<at::Tensor> parts;
+    for (int64_t b0 = 0; b0 < B; b0 += chunk) {
+      const int64_t nb = std::min(chunk, B - b0);
+      KvCache view;  // the chunk's rows of the cache (contiguous, sharing its storage)
+      if (options.use_cache)
+        for (size_t l = 0; l < cache.k.size(); ++l) {
+          view.k.push_back(cache.k[l].narrow(0, b0, nb));
+          view.v.push_back(cache.v[l].narrow(0, b0, nb));
+        }
+      bool chunk_padded = false;
+      for (int64_t b = b0; b < b0 + nb; ++b) chunk_padded = chunk_padded || rows[b].prompt_len < Lmax;
+      ForwardBatch fb{ids.narrow(0, b0, nb).to(device), pos.narrow(0, b0, nb).to(device),
+                      chunk_padded ? mask.narrow(0, b0, nb).narrow(1, 0, Lmax) : at::Tensor()};
+      at::Tensor hidden = model.forward_hidden(fb, options.use_cache ? &view : nullptr);  // (nb, Lmax, C)
+      parts.push_back(model.logits_from_hidden(hidden.select(1, Lmax - 1)));             // (nb, V)
+    }
+    if (options.use_cache) cache.length = Lmax;
+    logits = parts.size() == 1 ? parts[0] : at::cat(parts, 0);
   }
   for (const auto& r : rows) stats.prefill_tokens += r.prompt_len;
 

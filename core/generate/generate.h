@@ -27,6 +27,7 @@ struct GenerateOptions {
   std::optional<uint64_t> seed;           // sampling seed; none: a random one
   bool use_cache = true;                  // false: recompute the whole sequence every step (parity checks)
   int64_t pad_id = 0;                     // fills the left padding (masked out; any valid id works)
+  int64_t prefill_chunk_tokens = 2048;    // the prompts are prefilled in chunks of rows of about this many tokens
   // Which logits pipeline picks tokens: the fused per-row CPU routine (default on CPU) or the tensor ops
   // (default elsewhere). Both implement the same rules; tests run both.
   enum class Sampler { Auto, Fused, Tensor };
