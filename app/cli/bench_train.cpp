@@ -7,6 +7,7 @@
 #include "commands.h"
 
 #include "cli_args.h"
+#include "cli_model.h"
 #include "compat/torch_compat.h"
 #include "model/transformer.h"
 #include "train/adamw.h"
@@ -17,7 +18,6 @@
 #include "train/token_logprobs.h"
 #include "util/blas_info.h"
 #include "util/error.h"
-#include "util/file_io.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
@@ -29,7 +29,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <numeric>
 #include <sstream>
@@ -70,21 +69,6 @@ std::string cpu_model() {
       return colon == std::string::npos ? line : line.substr(colon + 2);
     }
   return "unknown";
-}
-
-at::ScalarType parse_dtype(const std::string& t) {
-  if (t == "float32" || t == "fp32") return at::kFloat;
-  if (t == "bfloat16" || t == "bf16") return at::kBFloat16;
-  throw Error("--dtype: expected float32 or bfloat16, got '" + t + "'");
-}
-
-at::Device parse_device(const std::string& t) {
-  if (t == "cpu") return at::kCPU;
-  if (t == "cuda" || t.rfind("cuda:", 0) == 0) {
-    if (!torch::cuda::is_available()) throw Error("--device " + t + ": CUDA is not available in this build or machine");
-    return at::Device(t);
-  }
-  throw Error("--device: expected cpu, cuda or cuda:N, got '" + t + "'");
 }
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -147,10 +131,11 @@ int bench_train(int argc, char** argv) {
                 {"lora", "R", "LoRA rank (0 = full fine-tuning)", "0"},
                 {"lora-alpha", "A", "LoRA alpha (default 2 x rank)", ""},
                 {"lora-targets", "LIST", "LoRA target modules, comma-separated, or all-linear", "q_proj,v_proj"},
-                {"dtype", "TYPE", "weights and compute: float32 | bfloat16", "float32"},
+                {"dtype", "TYPE", "weights and compute: float32 | bfloat16 | float16", "float32"},
                 {"device", "DEV", "cpu | cuda | cuda:N", "cpu"},
                 {"autocast", "", "CUDA: bf16 autocast over float32 weights", ""},
                 {"chunk-tokens", "N", "positions per log-prob chunk (0 = automatic)", "0"},
+                {"loss", "KIND", "chunked (core/train) | naive (full B x T x V logits, for comparison)", "chunked"},
                 {"threads", "N", "intra-op threads while training (0 = auto, see core/train/cpu_threads.h)", "0"},
                 {"lr", "LR", "AdamW learning rate", "1e-4"},
                 {"peak-seconds", "S", "duration of the matmul peak measurement (0 = skip)", "1"},
@@ -164,12 +149,14 @@ int bench_train(int argc, char** argv) {
   if (steps < 1 || warmup < 0) throw Error("bench train: --steps must be >= 1 and --warmup >= 0");
   if (rank < 0) throw Error("bench train: --lora must be >= 0");
   if (chunk < 0) throw Error("bench train: --chunk-tokens must be >= 0");
+  const std::string loss_kind = args.get("loss");
+  if (loss_kind != "chunked" && loss_kind != "naive") throw Error("bench train: --loss must be chunked or naive");
   const long long threads = args.get_int("threads");
   if (threads < 0) throw Error("bench train: --threads must be >= 0 (0 = auto)");
   const uint64_t seed = static_cast<uint64_t>(args.get_int("seed"));
   ModelLoadOptions opts;
-  opts.dtype = parse_dtype(args.get("dtype"));
-  opts.device = parse_device(args.get("device"));
+  opts.dtype = cli_parse_dtype(args.get("dtype"));
+  opts.device = cli_parse_device(args.get("device"));
   const bool autocast = args.flag("autocast");
   if (autocast && !opts.device.is_cuda()) throw Error("bench train: --autocast needs --device cuda");
 
@@ -180,10 +167,7 @@ int bench_train(int argc, char** argv) {
     model = Transformer::load(source, opts);
   } else {
     source = args.get("config");
-    const std::string file = std::filesystem::is_directory(source) ? source + "/config.json" : source;
-    const nlohmann::json j = nlohmann::json::parse(file_read_all(file), nullptr, false);
-    if (j.is_discarded()) throw Error(file + ": not valid JSON");
-    model = Transformer::random(model_config_from_json(j, file), seed, opts);
+    model = cli_random_model(source, seed, opts);
   }
   const ModelConfig& cfg = model->config();
   if (T > cfg.max_position_embeddings)
@@ -231,7 +215,13 @@ int bench_train(int argc, char** argv) {
     CrossEntropy ce;
     {
       AutocastGuard ac(opts.device, autocast);
-      ce = masked_cross_entropy(*model, ids, loss_mask, attention_mask, {}, chunk);
+      if (loss_kind == "chunked") {
+        ce = masked_cross_entropy(*model, ids, loss_mask, attention_mask, {}, chunk);
+      } else {  // the textbook version: (B, T, V) logits and log-softmax kept for backward
+        at::Tensor logits = model->forward({ids, {}, attention_mask});
+        at::Tensor lp = at::log_softmax(logits.narrow(1, 0, T - 1), -1);
+        ce.loss = -lp.gather(-1, ids.narrow(1, 1, T - 1).unsqueeze(-1)).mean();
+      }
     }
     ce.loss.backward();
     GradNorm gn = clip_grad_norm(params, 1.0);
@@ -284,6 +274,7 @@ int bench_train(int argc, char** argv) {
   j["dtype"] = args.get("dtype");
   j["autocast"] = autocast;
   j["device"] = opts.device.str();
+  j["loss"] = loss_kind;
   j["chunk_tokens"] = chunk > 0 ? chunk : logprob_chunk_auto(cfg.vocab_size, B * (T - 1));
   j["threads"] = threads_guard.info().intra_op_threads;
   j["threads_reason"] = threads_guard.info().reason;

@@ -232,13 +232,6 @@ struct ChunkedCrossEntropyFunction : public torch::autograd::Function<ChunkedCro
   }
 };
 
-// An all-ones attention mask when the caller gave none and B > 1. (Transformer::forward_hidden reshapes
-// its causal mask to the batch size, which fails for an undefined attention_mask with B > 1.)
-at::Tensor mask_or_ones(const at::Tensor& attention_mask, const at::Tensor& input_ids) {
-  if (attention_mask.defined() || input_ids.size(0) <= 1) return attention_mask;
-  return at::ones(input_ids.sizes(), input_ids.options().dtype(at::kLong));
-}
-
 }  // namespace
 
 int64_t logprob_chunk_auto(int64_t vocab_size, int64_t positions) {
@@ -291,7 +284,7 @@ TokenLogprobs token_logprobs(Transformer& model, const at::Tensor& input_ids, co
   if (!input_ids.defined() || input_ids.dim() != 2) throw Error("token_logprobs: input_ids must be (batch, T)");
   const int64_t B = input_ids.size(0), T = input_ids.size(1);
   if (T < 2) throw Error("token_logprobs: input_ids needs at least 2 tokens per row, got " + std::to_string(T));
-  at::Tensor hidden = model.forward_hidden({input_ids, position_ids, mask_or_ones(attention_mask, input_ids)});  // (B, T, C)
+  at::Tensor hidden = model.forward_hidden({input_ids, position_ids, attention_mask});  // (B, T, C)
   const int64_t C = hidden.size(2);
   at::Tensor h = hidden.narrow(1, 0, T - 1).reshape({B * (T - 1), C});             // (N, C), N = B(T-1)
   at::Tensor targets = input_ids.narrow(1, 1, T - 1).reshape({B * (T - 1)}).to(hidden.device(), at::kLong);
@@ -354,7 +347,7 @@ CrossEntropy masked_cross_entropy(Transformer& model, const at::Tensor& input_id
                                   int64_t chunk_tokens) {
   if (!input_ids.defined() || input_ids.dim() != 2 || input_ids.size(1) < 2)
     throw Error("cross_entropy: input_ids must be (batch, T) with T >= 2");
-  at::Tensor hidden = model.forward_hidden({input_ids, position_ids, mask_or_ones(attention_mask, input_ids)});
+  at::Tensor hidden = model.forward_hidden({input_ids, position_ids, attention_mask});
   return masked_cross_entropy_from_hidden(hidden, model.lm_head(), input_ids, loss_mask, chunk_tokens);
 }
 

@@ -7,6 +7,7 @@
 #include "support/fixtures.h"
 #include "train/adamw.h"
 #include "train/autocast.h"
+#include "train/cpu_threads.h"
 #include "train/grad_accumulation.h"
 #include "train/grad_clip.h"
 #include "train/lora_train.h"
@@ -533,6 +534,47 @@ class TestTrain : public QObject {
     auto model = rf::Transformer::random(tiny_config(), 2);
     at::NoGradGuard ng;
     QCOMPARE(model->forward({random_ids(1, 4, 64, 1)}).scalar_type(), at::kFloat);
+  }
+
+  void cpu_threads_guard_restores() {
+    const int before = at::get_num_threads();
+    {
+      rf::TrainCpuThreadsGuard g(at::kCPU, 1);
+      QCOMPARE(at::get_num_threads(), 1);
+      QCOMPARE(g.info().intra_op_threads, 1);
+      QCOMPARE(g.info().reason, std::string("requested"));
+    }
+    QCOMPARE(at::get_num_threads(), before);
+    {
+      rf::TrainCpuThreadsGuard g(at::kCPU);  // auto: 1 or unchanged, never more
+      QVERIFY(at::get_num_threads() <= before);
+      QVERIFY(!g.info().reason.empty());
+    }
+    QCOMPARE(at::get_num_threads(), before);
+  }
+
+  void bf16_cross_entropy_close_to_float() {
+    // bf16 weights: the chunked loss and gradients stay close to float32 arithmetic on the same weights.
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(31);
+    const int64_t B = 2, T = 17, C = 32, V = 300;
+    at::Tensor h0 = at::randn({B, T, C}, gen, at::kFloat).to(at::kBFloat16);
+    at::Tensor w0 = (at::randn({V, C}, gen, at::kFloat) * 0.2).to(at::kBFloat16);
+    at::Tensor ids = at::randint(V, {B, T}, gen, at::kLong);
+    at::Tensor mask = at::ones({B, T}, at::kLong);
+    at::Tensor h1 = h0.clone().set_requires_grad(true), w1 = w0.clone().set_requires_grad(true);
+    rf::CrossEntropy ce = rf::masked_cross_entropy_from_hidden(h1, w1, ids, mask, 8);
+    ce.loss.backward();
+    QCOMPARE(h1.grad().scalar_type(), at::kBFloat16);
+    QCOMPARE(w1.grad().scalar_type(), at::kBFloat16);
+    at::Tensor h2 = h0.to(at::kFloat).set_requires_grad(true), w2 = w0.to(at::kFloat).set_requires_grad(true);
+    rf::CrossEntropy ref = rf::masked_cross_entropy_from_hidden(h2, w2, ids, mask, 8);
+    ref.loss.backward();
+    QVERIFY(std::abs(ce.loss.item<double>() - ref.loss.item<double>()) <= 2e-2);
+    QVERIFY(rel_diff(h1.grad(), h2.grad()) <= 3e-2);
+    QVERIFY(rel_diff(w1.grad(), w2.grad()) <= 3e-2);
+    rf::ChunkedLogprobs lp = rf::chunked_token_logprobs(h1.detach().view({B * T, C}), w1, ids.view({B * T}), 1.0, 8);
+    lp.logprobs.sum().backward();
+    QCOMPARE(lp.logprobs.scalar_type(), at::kFloat);
   }
 
   // --- LoRA ----------------------------------------------------------------------------------------
