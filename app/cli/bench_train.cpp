@@ -23,7 +23,10 @@
 #include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 #include <torch/cuda.h>
+#if __has_include(<torch/csrc/autograd/profiler_legacy.h>)
 #include <torch/csrc/autograd/profiler_legacy.h>
+#define RECFORGE_HAVE_RECORD_PROFILE 1
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -206,10 +209,17 @@ int bench_train(int argc, char** argv) {
   std::vector<double> times;
   double loss_first = 0, loss_last = 0, grad_norm = 0;
   int64_t skipped = 0;
+#ifdef RECFORGE_HAVE_RECORD_PROFILE
   std::unique_ptr<torch::autograd::profiler::RecordProfile> profile;
+#else
+  if (args.has("profile")) throw Error("bench train: --profile needs LibTorch's legacy profiler, absent from this build");
+  std::unique_ptr<int> profile;
+#endif
   for (int64_t s = 0; s < warmup + steps; ++s) {
+#ifdef RECFORGE_HAVE_RECORD_PROFILE
     if (s == warmup && args.has("profile"))
       profile = std::make_unique<torch::autograd::profiler::RecordProfile>(args.get("profile"));
+#endif
     sync(opts.device);
     const auto t0 = Clock::now();
     CrossEntropy ce;

@@ -1,8 +1,10 @@
 // Chunked next-token log-probabilities and masked cross-entropy (see token_logprobs.h).
 //
 // Memory: for N positions, vocabulary V and hidden size C, the naive log_softmax(hidden W^T) keeps an
-// (N, V) float32 tensor alive until backward. Here only hidden (N, C), targets (N) and logsumexp (N)
-// are saved; each chunk's (rows, V) logits exist only while that chunk is processed.
+// (N, V) float32 tensor alive until backward. Here each chunk's (rows, V) logits exist only while that
+// chunk is processed (two reused buffers). The per-token function saves hidden (N, C), targets (N) and
+// logsumexp (N) and recomputes chunk logits in backward; the summed cross-entropy, whose upstream
+// gradient is one scalar, finishes grad_hidden (N, C) and grad_W (V, C) in forward and saves those.
 #include "train/token_logprobs.h"
 
 #include "compat/torch_compat.h"
