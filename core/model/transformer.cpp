@@ -238,6 +238,8 @@ at::Tensor Transformer::forward_hidden(const ForwardBatch& batch, KvCache* cache
         throw Error("forward: position_ids must be (batch, T) like input_ids");
       at::Tensor h = batch.position_ids.to(at::kLong).contiguous();
       std::copy(h.data_ptr<int64_t>(), h.data_ptr<int64_t>() + B, positions.begin());
+      for (int64_t p : positions)
+        if (p < 0) throw Error("forward: position_ids must be >= 0, got " + std::to_string(p));
     }
     return forward_decode_cpu(ids.to(at::kLong).contiguous(), positions, batch.attention_mask, *cache);
   }

@@ -140,6 +140,17 @@ class TestGenerate : public QObject {
     }
   }
 
+  void unpadded_batch_equals_single() {
+    // Prompts of one length: no attention mask at all (the causal mask broadcasts over the batch).
+    Fixture f = load_fixture("llama");
+    const Prompts prompts{f.prompts[0], {f.prompts[1].begin(), f.prompts[1].begin() + 7}, {f.prompts[1].end() - 7, f.prompts[1].end()}};
+    for (bool cache : {true, false}) {
+      const auto batch = rf::generate(*f.model, prompts, greedy_options(8, cache));
+      for (size_t i = 0; i < prompts.size(); ++i)
+        QCOMPARE(batch[i].tokens, rf::generate(*f.model, {prompts[i]}, greedy_options(8, cache))[0].tokens);
+    }
+  }
+
   void chunked_prefill_is_the_same() {
     Fixture f = load_fixture("qwen3");
     const Prompts prompts = mixed_prompts(f.prompts);
