@@ -11,6 +11,7 @@
 #include "text/bpe_trainer.h"
 #include "text/tokenizer.h"
 #include "train/adamw.h"
+#include "train/cpu_threads.h"
 #include "train/grad_clip.h"
 #include "train/lr_schedule.h"
 #include "train/token_logprobs.h"
@@ -131,31 +132,34 @@ int cmd_demo(int argc, char** argv) {
   double loss_value = 0.0, first_loss = -1.0;
   int64_t trained_tokens = 0;
   const auto t_train = Clock::now();
-  for (int64_t step = 0; step < steps; ++step) {
-    std::vector<size_t> rows;
-    while (static_cast<int64_t>(rows.size()) < batch) {
-      if (cursor == order.size()) {
-        std::shuffle(order.begin(), order.end(), rng);
-        cursor = 0;
+  {
+    TrainCpuThreadsGuard threads(model->device());  // one thread pool for the matmuls while training
+    for (int64_t step = 0; step < steps; ++step) {
+      std::vector<size_t> rows;
+      while (static_cast<int64_t>(rows.size()) < batch) {
+        if (cursor == order.size()) {
+          std::shuffle(order.begin(), order.end(), rng);
+          cursor = 0;
+        }
+        rows.push_back(order[cursor++]);
       }
-      rows.push_back(order[cursor++]);
+      auto [ids, mask] = demo_batch(seqs, rows, eos);
+      CrossEntropy ce = masked_cross_entropy(*model, ids, mask);
+      opt.zero_grad();
+      ce.loss.backward();
+      const GradNorm norm = clip_grad_norm(opt.parameters(), 1.0);
+      if (!norm.finite) {
+        std::printf("  step %lld: non-finite gradient, step skipped\n", static_cast<long long>(step + 1));
+        continue;
+      }
+      opt.step(lr_at(schedule, step));
+      loss_value = ce.loss.item<double>();
+      if (first_loss < 0) first_loss = loss_value;
+      trained_tokens += ce.tokens;
+      if ((step + 1) % 25 == 0 || step == 0 || step + 1 == steps)
+        std::printf("  step %4lld  loss %.4f  lr %.2e  %.0f tokens/s\n", static_cast<long long>(step + 1), loss_value,
+                    lr_at(schedule, step), trained_tokens / seconds_since(t_train));
     }
-    auto [ids, mask] = demo_batch(seqs, rows, eos);
-    CrossEntropy ce = masked_cross_entropy(*model, ids, mask);
-    opt.zero_grad();
-    ce.loss.backward();
-    const GradNorm norm = clip_grad_norm(opt.parameters(), 1.0);
-    if (!norm.finite) {
-      std::printf("  step %lld: non-finite gradient, step skipped\n", static_cast<long long>(step + 1));
-      continue;
-    }
-    opt.step(lr_at(schedule, step));
-    loss_value = ce.loss.item<double>();
-    if (first_loss < 0) first_loss = loss_value;
-    trained_tokens += ce.tokens;
-    if ((step + 1) % 25 == 0 || step == 0 || step + 1 == steps)
-      std::printf("  step %4lld  loss %.4f  lr %.2e  %.0f tokens/s\n", static_cast<long long>(step + 1), loss_value,
-                  lr_at(schedule, step), trained_tokens / seconds_since(t_train));
   }
   model->set_training(false);
   model->set_requires_grad(false);

@@ -1,7 +1,7 @@
 // CPU threading for training steps. LibTorch's elementwise kernels run on an OpenMP pool and its
 // matmuls on the BLAS; with OpenBLAS built on pthreads the two pools are separate, and OpenMP's
 // workers spin-wait after every parallel region on the very cores OpenBLAS's workers need next. On a
-// 2-core machine that contention costs about half the step time (docs/benchmarks-train.md). The
+// 2-core machine that contention costs about half the step time (docs/benchmarks.md, "Training step"). The
 // guard below picks the intra-op thread count for the duration of training and restores it after:
 //   - "auto": 1 OpenMP thread when OpenBLAS runs its own pthreads pool and OpenMP workers would
 //     spin (OMP_WAIT_POLICY is not PASSIVE); the BLAS then has the cores for the matmuls, which are
