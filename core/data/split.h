@@ -46,4 +46,20 @@ struct CandidateOptions {
 std::vector<int32_t> candidates_sample(const Dataset& ds, int32_t user, const std::vector<int32_t>& targets,
                                        const std::vector<int32_t>& user_items, const CandidateOptions& options);
 
+// Sampling tables built once per dataset (popularity prefix sums), so that drawing the pools of many users
+// costs O(pool · log items) per user instead of O(items). Popularity = the item's number of interactions
+// in ds.interactions (all splits), as integers, so the draws are exact on every platform; items nobody
+// interacted with are drawn (uniformly) only once no item with interactions is left. The sampler
+// keeps a pointer to `ds`, which must outlive it and not change.
+struct CandidateSampler {
+  const Dataset* ds = nullptr;
+  std::vector<int64_t> cumulative;  // (items) running sum of interaction counts
+};
+
+CandidateSampler candidates_sampler(const Dataset& ds);
+
+// The same pool as candidates_sample(ds, ...) above, with the tables built once.
+std::vector<int32_t> candidates_sample(const CandidateSampler& sampler, int32_t user, const std::vector<int32_t>& targets,
+                                       const std::vector<int32_t>& user_items, const CandidateOptions& options);
+
 }  // namespace rf

@@ -4,6 +4,8 @@
 // - A duplicate in `ranked` counts only at its first position (later copies earn nothing).
 // - K larger than the list uses the whole list; K <= 0 or an empty list or no targets gives 0.
 // - Binary relevance; NDCG@K's ideal DCG places min(K, |relevant|) targets at the top.
+// - Precision@K divides by the positions looked at, min(K, list length); a target listed twice in
+//   `relevant` is one target.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,8 @@ double metric_mrr(const std::vector<int32_t>& ranked, const std::vector<int32_t>
 
 // Full-ranking helpers: the top k item indices by score (higher first; ties broken by the lower item
 // index), skipping `exclude`; and the 1-based rank of `target` under the same order.
+// NaN scores rank after every number; exclude indices outside the scores are ignored; rank_of ranks the
+// target even when it is in `exclude` and throws rf::Error when it is outside the scores.
 std::vector<int32_t> rank_top_k(const std::vector<float>& scores, int k, const std::vector<int32_t>& exclude = {});
 int64_t rank_of(const std::vector<float>& scores, int32_t target, const std::vector<int32_t>& exclude = {});
 
@@ -33,7 +37,8 @@ double list_ilad_jaccard(const std::vector<std::vector<int32_t>>& category_sets)
 double list_ilad_cosine(const std::vector<float>& embeddings, int64_t n, int64_t dim);
 
 // Mean self-information -log2(p_i) of the list's items, p_i = popularity_i / total_interactions; items with
-// zero popularity count as popularity 1 (so the value stays finite).
+// zero popularity count as popularity 1 (so the value stays finite). A repeated item adds 0 but counts in
+// the mean; total_interactions <= 0 gives 0; an item without a popularity entry throws rf::Error.
 double list_novelty(const std::vector<int32_t>& ranked, const std::vector<double>& popularity, double total_interactions);
 // Novelty divided by its maximum -log2(1 / total_interactions), so it lies in [0, 1].
 double list_novelty_normalised(const std::vector<int32_t>& ranked, const std::vector<double>& popularity,
@@ -43,7 +48,9 @@ double list_novelty_normalised(const std::vector<int32_t>& ranked, const std::ve
 // Share of the catalogue's n_items that appears in at least one list.
 double catalogue_coverage(const std::vector<std::vector<int32_t>>& lists, int32_t n_items);
 // Gini coefficient of how often each of the n_items catalogue items is shown across all lists
-// (0: every item shown equally often; towards 1: exposure concentrated on few items).
+// (0: every item shown equally often; towards 1: exposure concentrated on few items). Formula:
+// G = Σ_i (2i − n − 1) x_(i) / (n Σ x), counts sorted ascending; all exposure on one item gives (n−1)/n.
+// An item repeated inside one list counts once for it. Items outside [0, n_items) throw rf::Error.
 double exposure_gini(const std::vector<std::vector<int32_t>>& lists, int32_t n_items);
 
 // --- ratings ---------------------------------------------------------------------------------------------
