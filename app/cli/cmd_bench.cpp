@@ -25,6 +25,9 @@ int cmd_bench(int argc, char** argv) {
   if (what == "tokenizer") return bench_tokenizer(argc - 1, argv + 1);
   if (what == "generate") return bench_generate(argc - 1, argv + 1);
   if (what == "train") return bench_train(argc - 1, argv + 1);
+  if (what == "import") return bench_import(argc - 1, argv + 1);
+  if (what == "retrieve") return bench_retrieve(argc - 1, argv + 1);
+  if (what == "reward") return bench_reward(argc - 1, argv + 1);
   throw Error("unknown benchmark '" + what + "' (expected tokenizer, generate or train)");
 }
 

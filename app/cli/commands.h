@@ -12,9 +12,19 @@ int cmd_generate(int argc, char** argv);         // cmd_generate.cpp
 int cmd_bench(int argc, char** argv);            // cmd_bench.cpp: dispatches to bench_* below
 int cmd_demo(int argc, char** argv);             // cmd_demo.cpp
 int cmd_info(int argc, char** argv);             // cmd_info.cpp: version, device, BLAS
+int cmd_eval(int argc, char** argv);             // cmd_eval.cpp: baselines on a split
+int cmd_sample_world(int argc, char** argv);     // cmd_sample_world.cpp: sample world + replay
+int cmd_data(int argc, char** argv);             // cmd_data.cpp: import / list / stats / show-user
+int cmd_retrieve(int argc, char** argv);         // cmd_retrieve.cpp: BM25 search over a catalogue
+int cmd_parse(int argc, char** argv);            // cmd_parse.cpp: run a recipe's output parsers on a completion
+int cmd_prompt(int argc, char** argv);           // cmd_prompt.cpp: render a recipe's prompt for a user
+int cmd_traces(int argc, char** argv);           // cmd_traces.cpp: teacher traces for SFT (JSON lines)
 
 int bench_tokenizer(int argc, char** argv);  // bench_tokenizer.cpp
 int bench_generate(int argc, char** argv);   // bench_generate.cpp
 int bench_train(int argc, char** argv);      // bench_train.cpp
+int bench_import(int argc, char** argv);     // bench_import.cpp
+int bench_retrieve(int argc, char** argv);   // bench_retrieve.cpp: BM25 retriever throughput
+int bench_reward(int argc, char** argv);     // bench_reward.cpp: reward scoring throughput
 
 }  // namespace rf::cli

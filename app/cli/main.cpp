@@ -26,6 +26,13 @@ const Subcommand kSubcommands[] = {
     {"generate", rf::cli::cmd_generate, "generate tokens or text from a model folder (greedy or sampled)"},
     {"bench", rf::cli::cmd_bench, "benchmarks printing JSON: tokenizer | generate | train"},
     {"demo", rf::cli::cmd_demo, "headless demo: train a tokenizer and a tiny model, then generate"},
+    {"eval", rf::cli::cmd_eval, "fit a baseline on a split and report next-item or rating metrics"},
+    {"sample-world", rf::cli::cmd_sample_world, "write the sample world, or replay a recommender against its users"},
+    {"data", rf::cli::cmd_data, "import data sets into a project, list them, show stats and user histories"},
+    {"retrieve", rf::cli::cmd_retrieve, "search a catalogue with BM25 (SQLite FTS5) as the Query recipe does"},
+    {"parse", rf::cli::cmd_parse, "parse a model completion (tags, list / query / rating) and print the result as JSON"},
+    {"prompt", rf::cli::cmd_prompt, "render a recipe's prompt for one user from a data set and a template"},
+    {"traces", rf::cli::cmd_traces, "write teacher traces (prompt + completion JSON lines) for SFT and cold start"},
 };
 
 void print_usage() {

@@ -8,6 +8,8 @@
 #include "util/error.h"
 #include "util/file_io.h"
 
+#include "support/suite_registry.h"
+
 #include <QtTest/QtTest>
 
 namespace {
@@ -188,9 +190,6 @@ class TestChatAndTrainer : public QObject {
   }
 };
 
-int run_chat_trainer_tests(int argc, char** argv) {
-  TestChatAndTrainer tests;
-  return QTest::qExec(&tests, argc, argv);
-}
+RF_TEST_SUITE(TestChatAndTrainer);
 
 #include "test_chat_trainer.moc"

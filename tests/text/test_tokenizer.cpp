@@ -8,6 +8,8 @@
 #include "util/error.h"
 #include "util/file_io.h"
 
+#include "support/suite_registry.h"
+
 #include <QtTest/QtTest>
 
 #include <thread>
@@ -385,9 +387,6 @@ class TestTokenizer : public QObject {
   static rf::Tokenizer flags_tokenizer() { return rf::Tokenizer::from_json_text(flags_json().dump(), "tiny.json"); }
 };
 
-int run_tokenizer_tests(int argc, char** argv) {
-  TestTokenizer tests;
-  return QTest::qExec(&tests, argc, argv);
-}
+RF_TEST_SUITE(TestTokenizer);
 
 #include "test_tokenizer.moc"
