@@ -10,7 +10,7 @@ namespace rf::cli {
 
 int cmd_bench(int argc, char** argv) {
   const char* usage =
-      "usage: recforge-cli bench <tokenizer|generate|train> [options]\n\n"
+      "usage: recforge-cli bench <tokenizer|generate|train|import|retrieve|reward> [options]\n\n"
       "Benchmarks print one JSON object on stdout. Every model benchmark takes --model DIR or\n"
       "--config config.json (random weights from a Hugging Face config alone).\n";
   if (argc < 1) {
@@ -28,7 +28,7 @@ int cmd_bench(int argc, char** argv) {
   if (what == "import") return bench_import(argc - 1, argv + 1);
   if (what == "retrieve") return bench_retrieve(argc - 1, argv + 1);
   if (what == "reward") return bench_reward(argc - 1, argv + 1);
-  throw Error("unknown benchmark '" + what + "' (expected tokenizer, generate or train)");
+  throw Error("unknown benchmark '" + what + "' (expected tokenizer, generate, train, import, retrieve or reward)");
 }
 
 }  // namespace rf::cli

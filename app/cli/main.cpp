@@ -24,7 +24,7 @@ const Subcommand kSubcommands[] = {
     {"chat-format", rf::cli::cmd_chat_format, "wrap messages in a model family's chat format (ChatML, Llama 3)"},
     {"logits", rf::cli::cmd_logits, "print the logits of a Hugging Face model folder for given token ids"},
     {"generate", rf::cli::cmd_generate, "generate tokens or text from a model folder (greedy or sampled)"},
-    {"bench", rf::cli::cmd_bench, "benchmarks printing JSON: tokenizer | generate | train"},
+    {"bench", rf::cli::cmd_bench, "benchmarks printing JSON: tokenizer | generate | train | import | retrieve | reward"},
     {"demo", rf::cli::cmd_demo, "headless demo: train a tokenizer and a tiny model, then generate"},
     {"eval", rf::cli::cmd_eval, "fit a baseline on a split and report next-item or rating metrics"},
     {"sample-world", rf::cli::cmd_sample_world, "write the sample world, or replay a recommender against its users"},

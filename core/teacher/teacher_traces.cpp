@@ -1,0 +1,360 @@
+// Generates teacher traces (teacher_traces.h): picks the users, renders each prompt from the recipe's
+// preset, asks the offline teacher (recommender + rule-based writer) or the HTTP teacher for a completion,
+// checks it with the recipe's parser and scores it with the recipe's default reward.
+#include "teacher/teacher_traces.h"
+
+#include "data/prompt_context.h"
+#include "eval/baseline_factory.h"
+#include "retrieval/bm25_index.h"
+#include "retrieval/retrieval_reward.h"
+#include "reward/reward_composite.h"
+#include "reward/reward_presets.h"
+#include "teacher/teacher_http.h"
+#include "teacher/teacher_query.h"
+#include "teacher/teacher_writers.h"
+#include "text/prompt_presets.h"
+#include "text/template.h"
+#include "util/error.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <random>
+
+namespace rf {
+
+namespace {
+
+using nlohmann::json;
+
+struct LoadedPreset {
+  PromptPreset preset;
+  Template tmpl;
+};
+
+// Where the trace's held-out interaction sits in the user's time-ordered interactions; -1 = not eligible.
+// `min_history`: interactions needed before it (1; 0 for a shopper's query, which needs no history).
+int64_t holdout_position(const UserSplit& s, size_t interactions, const std::string& holdout, int64_t min_history) {
+  int64_t pos = -1;
+  if (holdout == "train")
+    pos = static_cast<int64_t>(s.train.size()) - 1;
+  else if (holdout == "valid")
+    pos = s.valid.empty() ? -1 : static_cast<int64_t>(s.train.size());
+  else
+    pos = s.test.empty() ? -1 : static_cast<int64_t>(s.train.size() + s.valid.size());
+  if (pos < min_history || pos >= static_cast<int64_t>(interactions)) return -1;
+  return pos;
+}
+
+// The first `n` of `eligible` in a seeded shuffle, back in user order (n <= 0: all).
+std::vector<int32_t> users_pick(std::vector<int32_t> eligible, int32_t n, uint64_t seed) {
+  if (n <= 0 || static_cast<size_t>(n) >= eligible.size()) return eligible;
+  std::mt19937_64 gen(seed ^ 0x7EAC4E5ULL);
+  for (size_t i = eligible.size() - 1; i > 0; --i) std::swap(eligible[i], eligible[static_cast<size_t>(gen() % (i + 1))]);
+  eligible.resize(static_cast<size_t>(n));
+  std::sort(eligible.begin(), eligible.end());
+  return eligible;
+}
+
+json reward_config_for(const std::string& recipe, const PromptItemStats& stats) {
+  json config = reward_preset_for_recipe(recipe_from_name(recipe, "traces --recipe"));
+  // The data's own rating scale (MovieLens has half stars from 0.5), as the rating template shows it.
+  if (recipe == "rating" && !std::isnan(stats.rating_min) && stats.rating_max > stats.rating_min) {
+    config["parse"]["rating_min"] = stats.rating_min;
+    config["parse"]["rating_max"] = stats.rating_max;
+  }
+  return config;
+}
+
+}  // namespace
+
+json TraceSummary::to_json() const {
+  json j = {{"eligible_users", eligible_users},
+            {"prompts", prompts},
+            {"written", written},
+            {"parse_ok", parse_ok},
+            {"parse_pass_rate", written > 0 ? static_cast<double>(parse_ok) / static_cast<double>(written) : 0.0},
+            {"mean_reward", mean_reward},
+            {"min_reward", min_reward},
+            {"distinct_first_sentences", distinct_first_sentences},
+            {"distinct_openings", distinct_openings},
+            {"distinct_2", distinct_2},
+            {"seconds", seconds}};
+  j["http"] = {
+      {"accepted", accepted}, {"accepted_after_retry", accepted_after_retry}, {"retries", retries}, {"dropped", dropped}};
+  return j;
+}
+
+TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const TraceSink& sink) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (o.recipe != "list" && o.recipe != "query" && o.recipe != "rating")
+    throw Error("traces: the recipe must be list, query or rating" +
+                (o.recipe.empty() ? std::string() : ", not '" + o.recipe + "'"));
+  if (o.holdout != "train" && o.holdout != "valid" && o.holdout != "test")
+    throw Error("traces: the held-out interaction must be train, valid or test, not '" + o.holdout + "'");
+  const bool http = !o.teacher_url.empty();
+  if (http) {
+    http_url_parse(o.teacher_url);  // fail on a bad URL before any work
+    if (o.teacher_model.empty()) throw Error("traces: --teacher-url needs --teacher-model (the model name the server knows)");
+    if (o.retries < 0 || o.retries > 100) throw Error("traces: the retries must be in 0..100");
+  } else if (o.recipe == "list") {
+    recommender_create(o.teacher, o.teacher_params);  // an unknown name or parameter throws before any work
+  }
+  if (o.users < 0) throw Error("traces: the number of users must be >= 0");
+  if (ds.items.empty() || ds.interactions.empty())
+    throw Error("traces: dataset '" + ds.name + "' has no items or no interactions");
+
+  // Presets (templates parsed once each).
+  std::map<std::string, LoadedPreset> presets;
+  auto preset_for = [&](const std::string& name) -> const LoadedPreset& {
+    auto it = presets.find(name);
+    if (it != presets.end()) return it->second;
+    LoadedPreset lp;
+    lp.preset = prompt_preset_load(name, "traces");
+    const std::string r = lp.preset.preset.value("recipe", "");
+    if (r != o.recipe) throw Error("traces: preset '" + name + "' is for the " + r + " recipe, not " + o.recipe);
+    lp.tmpl = template_load(lp.preset.template_path);
+    return presets.emplace(name, std::move(lp)).first->second;
+  };
+  if (!o.preset.empty()) preset_for(o.preset);
+
+  const Split split = split_leave_last_out(ds);
+  const PromptItemStats stats = prompt_item_stats_build(ds, prompt_train_interactions(ds, split));
+  const auto histories = dataset_user_histories(ds);
+  if (o.recipe == "rating" && std::isnan(stats.rating_min))
+    throw Error("traces: the rating recipe needs rated interactions; dataset '" + ds.name +
+                "' has no ratings in its training part");
+
+  TraceSummary sum;
+  std::vector<int32_t> eligible;
+  std::vector<int64_t> position(ds.users.size(), -1);
+  auto preset_name_of = [&](int32_t u) {
+    return o.preset.empty() ? prompt_preset_default(o.recipe, !ds.users[static_cast<size_t>(u)].profile.empty()) : o.preset;
+  };
+  for (int32_t u = 0; u < ds.user_count(); ++u) {
+    const int64_t min_history = preset_name_of(u) == "query_rewrite" ? 0 : 1;
+    const int64_t p =
+        holdout_position(split.users[static_cast<size_t>(u)], histories[static_cast<size_t>(u)].size(), o.holdout, min_history);
+    if (p < 0) continue;
+    if (o.recipe == "rating" &&
+        !ds.interactions[static_cast<size_t>(histories[static_cast<size_t>(u)][static_cast<size_t>(p)])].has_rating())
+      continue;
+    position[static_cast<size_t>(u)] = p;
+    eligible.push_back(u);
+  }
+  sum.eligible_users = static_cast<int64_t>(eligible.size());
+  if (eligible.empty())
+    throw Error("traces: no user of dataset '" + ds.name + "' has a history before its " + o.holdout + " interaction" +
+                (o.recipe == "rating" ? " (with a rating)" : "") + " (users need 3+ interactions for leave-last-out)");
+  const std::vector<int32_t> users = users_pick(eligible, o.users, o.seed);
+
+  // The recipe's reward, and what it needs.
+  RewardComposite reward(reward_config_for(o.recipe, stats), "traces reward");
+  std::unique_ptr<Bm25Index> index;
+  if (o.recipe == "query") index = std::make_unique<Bm25Index>(bm25_index_build(ds));
+  const auto rctx = reward_context_build(ds, nullptr, index.get());
+
+  // List recipe, offline: the recommender's scores for every chosen user's history.
+  std::vector<std::vector<float>> scores;
+  if (o.recipe == "list" && !http) {
+    auto model = recommender_create(o.teacher, o.teacher_params);
+    FitData fd;
+    fd.ds = &ds;
+    fd.split = &split;
+    fd.seed = o.seed;
+    fd.verbose = o.verbose;
+    model->fit(fd);
+    std::vector<std::vector<int32_t>> seqs;
+    for (int32_t u : users) {
+      std::vector<int32_t> items;
+      const auto& h = histories[static_cast<size_t>(u)];
+      for (int64_t i = 0; i < position[static_cast<size_t>(u)]; ++i)
+        items.push_back(ds.interactions[static_cast<size_t>(h[static_cast<size_t>(i)])].item);
+      seqs.push_back(std::move(items));
+    }
+    model->score(users, seqs, scores);
+  }
+  const CandidateSampler sampler = candidates_sampler(ds);
+  ChatEndpoint endpoint;
+  endpoint.url = o.teacher_url;
+  endpoint.model = o.teacher_model;
+  endpoint.temperature = o.temperature;
+  endpoint.max_tokens = o.max_tokens;
+  endpoint.timeout_s = o.timeout_s;
+
+  std::vector<std::string> completions;
+  double reward_sum = 0;
+  for (size_t ui = 0; ui < users.size(); ++ui) {
+    const int32_t u = users[ui];
+    const auto& h = histories[static_cast<size_t>(u)];
+    const auto pos = static_cast<size_t>(position[static_cast<size_t>(u)]);
+    const std::string preset_name = preset_name_of(u);
+    const LoadedPreset& lp = preset_for(preset_name);
+    const json& pj = lp.preset.preset;
+
+    PromptRequest request = prompt_request_at(ds, h, pos, o.recipe);
+    int32_t target_item = ds.interactions[static_cast<size_t>(h[pos])].item;
+    // A shopper's query with judged products (ESCI): graded gains over all of them (Rec-R1's ESCI setting),
+    // and the query is written for the best-judged one.
+    std::map<int32_t, double> gains;
+    if (o.recipe == "query" && preset_name == "query_rewrite") {
+      for (int32_t x : h) {
+        const Interaction& in = ds.interactions[static_cast<size_t>(x)];
+        if (in.label.empty()) continue;
+        double g = 0;
+        try {
+          g = retrieval_esci_gain(in.label);
+        } catch (const Error&) {
+          continue;  // not an ESCI label
+        }
+        if (g > 0) gains[in.item] = std::max(gains[in.item], g);
+      }
+      const auto held = gains.find(target_item);
+      double best = held == gains.end() ? 0.0 : held->second;
+      for (const auto& [item, g] : gains)
+        if (g > best) {
+          best = g;
+          target_item = item;
+        }
+    }
+    request.k = o.k > 0 ? o.k : pj.value("k", 10);
+    if (o.recipe == "list") {
+      const int32_t pool = o.candidates > 0 ? o.candidates : pj.value("candidates", 20);
+      if (pool < 1 || pool > ds.item_count()) throw Error("traces: the pool size must be 1.." + std::to_string(ds.item_count()));
+      if (request.k < 1 || request.k > pool) throw Error("traces: k must be 1..the pool size (" + std::to_string(pool) + ")");
+      CandidateOptions co;
+      co.pool_size = pool;
+      co.seed = o.seed;
+      co.sampling = o.sampling;
+      std::vector<int32_t> user_items;
+      for (int32_t x : h) user_items.push_back(ds.interactions[static_cast<size_t>(x)].item);
+      request.candidates = candidates_sample(sampler, u, {target_item}, user_items, co);
+    }
+    PromptContextOptions po;
+    po.history_limit = o.history_limit;
+    const json context = prompt_context_build(ds, stats, request, po);
+    const std::string prompt = template_render(lp.tmpl, context);
+    const std::string system = pj.value("system", "");
+    const std::string prefill = pj.value("prefill", "");
+    const double true_rating = static_cast<double>(ds.interactions[static_cast<size_t>(h[pos])].rating);
+
+    RewardInput input;
+    input.targets = {target_item};
+    if (!gains.empty()) {
+      input.graded_targets = gains;
+      input.targets.clear();
+      for (const auto& kv : gains) input.targets.push_back(kv.first);
+    }
+    input.pool = request.candidates;
+    input.k = request.k;
+    input.true_rating = true_rating;
+    input.context = rctx.get();
+
+    json record = {{"user", ds.users[static_cast<size_t>(u)].id},
+                   {"recipe", o.recipe},
+                   {"preset", preset_name},
+                   {"position", static_cast<int64_t>(pos + 1)},
+                   {"target", ds.items[static_cast<size_t>(target_item)].id},
+                   {"prompt", prompt},
+                   {"system", system},
+                   {"prefill", prefill}};
+    PhraseRng rng(phrase_seed(o.seed, u));
+    std::string completion;
+    ++sum.prompts;
+    if (http) {
+      record["teacher"] = "http:" + o.teacher_model;
+      std::vector<ChatMessage> messages;
+      if (!system.empty()) messages.push_back({"system", system});
+      messages.push_back({"user", prompt});
+      bool ok = false;
+      int attempts = 0;
+      for (; attempts <= o.retries && !ok; ++attempts) {
+        if (attempts > 0) ++sum.retries;
+        completion = chat_complete(endpoint, messages);
+        RewardInput probe = input;
+        probe.completion = completion;
+        reward_parse(probe, reward.recipe(), reward.parse_options());
+        ok = probe.parsed.format_ok();
+      }
+      record["attempts"] = attempts;
+      if (!ok) {
+        ++sum.dropped;
+        if (o.verbose)
+          std::fprintf(stderr, "traces: user %s dropped after %d requests\n", ds.users[static_cast<size_t>(u)].id.c_str(),
+                       attempts);
+        continue;
+      }
+      ++sum.accepted;
+      if (attempts > 1) ++sum.accepted_after_retry;
+    } else if (o.recipe == "list") {
+      record["teacher"] = o.teacher;
+      const auto& s = scores[ui];
+      std::vector<size_t> order(request.candidates.size());
+      std::iota(order.begin(), order.end(), size_t{0});
+      auto score_of = [&](size_t i) { return s[static_cast<size_t>(request.candidates[i])]; };
+      // Best first; ties by training popularity, then pool order (stable).
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        if (score_of(a) != score_of(b)) return score_of(a) > score_of(b);
+        return stats.interactions[static_cast<size_t>(request.candidates[a])] >
+               stats.interactions[static_cast<size_t>(request.candidates[b])];
+      });
+      std::vector<size_t> ranked(order.begin(), order.begin() + request.k);
+      std::vector<size_t> left_out(order.rbegin(), order.rend() - request.k);
+      completion = teacher_write_list(context, ranked, left_out, rng);
+    } else if (o.recipe == "rating") {
+      record["teacher"] = "rationalised";
+      completion = teacher_write_rating(context, true_rating, rng);
+    } else {
+      record["teacher"] = "bm25-query";
+      const HistoryProfile profile = history_profile_build(context);
+      const std::string shopper = preset_name == "query_rewrite" ? context.value("query", std::string()) : std::string();
+      const QueryPlan plan = teacher_query_plan(ds, target_item, profile, *index, shopper, rng, gains);
+      completion = teacher_write_query(context, plan, prefill, rng);
+    }
+
+    input.completion = completion;
+    const RewardBreakdown b = reward.score(input);
+    const ParsedCompletion& parsed = input.parsed;
+    record["completion"] = completion;
+    record["parse_ok"] = parsed.format_ok();
+    record["reward"] = b.total;
+    json terms = json::object();
+    for (const auto& t : b.terms) terms[t.name] = t.value + 0.0;  // + 0.0: no "-0.0" in the JSON
+    record["rewards"] = terms;
+    if (o.recipe == "list") {
+      json ids = json::array(), pool = json::array();
+      for (int32_t i : parsed.items) ids.push_back(ds.items[static_cast<size_t>(i)].id);
+      for (int32_t i : request.candidates) pool.push_back(ds.items[static_cast<size_t>(i)].id);
+      record["answer"] = ids;
+      record["candidates"] = pool;
+      record["k"] = request.k;
+    } else if (o.recipe == "rating") {
+      record["answer"] = std::isnan(parsed.rating) ? json(nullptr) : json(parsed.rating);
+      record["true_rating"] = true_rating;
+    } else {
+      record["answer"] = parsed.query;
+      record["target_rank"] = parsed.best_rank;
+      record["ndcg"] = parsed.ndcg;
+    }
+    if (parsed.format_ok()) ++sum.parse_ok;
+    reward_sum += b.total;
+    sum.min_reward = sum.written == 0 ? b.total : std::min(sum.min_reward, b.total);
+    ++sum.written;
+    completions.push_back(completion);
+    sink(record);
+    if (o.verbose && (sum.written % 100 == 0))
+      std::fprintf(stderr, "traces: %lld written\n", static_cast<long long>(sum.written));
+  }
+  sum.mean_reward = sum.written > 0 ? reward_sum / static_cast<double>(sum.written) : 0.0;
+  const TraceVariety v = trace_variety(completions);
+  sum.distinct_first_sentences = v.distinct_first_sentences;
+  sum.distinct_openings = v.distinct_openings;
+  sum.distinct_2 = v.distinct_2;
+  sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return sum;
+}
+
+}  // namespace rf
