@@ -16,7 +16,7 @@
 namespace rf {
 
 struct BiasedMfOptions {
-  // Defaults tuned on ml-latest-small leave-last-out (validation RMSE; docs/benchmarks-eval.md).
+  // Defaults tuned on ml-latest-small leave-last-out (validation RMSE; docs/benchmarks.md).
   int64_t dim = 32;
   int64_t epochs = 20;
   int64_t batch_size = 1024;

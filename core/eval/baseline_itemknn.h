@@ -3,7 +3,7 @@
 //   sim(i, j) = |U_i ∩ U_j| / (sqrt(|U_i| · |U_j|) + shrink),    score(u, j) = Σ_{i in history(u)} sim(i, j)
 // where U_i is the set of train users of item i and the sum runs over the distinct history items i that
 // keep j among their neighbours. Parameters: {"k": 100, "shrink": 10, "threads": 2}; shrink 10 was chosen on
-// Beauty's validation items (NDCG@10 0.0394 at 0, 0.0473 at 10, 0.0476 at 100: docs/benchmarks-eval.md).
+// Beauty's validation items (NDCG@10 0.0394 at 0, 0.0473 at 10, 0.0476 at 100: docs/benchmarks.md).
 #pragma once
 
 #include "eval/recommender.h"

@@ -20,8 +20,8 @@
 
 namespace rf {
 
-// Defaults: Amazon Beauty leave-last-out, full ranking -> test Recall@10 0.0895, NDCG@10 0.0540 (published
-// SASRec with the original loss: 0.0605 / 0.0318), best validation at epoch ~22 (docs/benchmarks-eval.md).
+// Defaults: Amazon Beauty leave-last-out, full ranking -> test Recall@10 0.0891, NDCG@10 0.0522 (published
+// SASRec with the original loss: 0.0605 / 0.0318), best validation at epoch ~20 (docs/benchmarks.md).
 struct SasrecOptions {
   int64_t hidden = 64;
   int64_t blocks = 2;

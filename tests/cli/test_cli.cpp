@@ -4,6 +4,8 @@
 #include "support/fixtures.h"
 
 #include <QtCore/QProcess>
+#include "support/cli_process.h"
+
 #include <QtTest/QtTest>
 
 using rf::test::fixture_json;
@@ -11,25 +13,9 @@ using rf::test::fixture_path;
 
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  QByteArray out, err;
-};
+using rf::test::CliRun;
 
-CliRun cli_run(const QStringList& args, int timeout_ms = 120000) {
-  QProcess p;
-  p.start(QStringLiteral(RECFORGE_CLI_PATH), args);
-  CliRun r;
-  if (!p.waitForFinished(timeout_ms)) {
-    p.kill();
-    p.waitForFinished();
-    return r;
-  }
-  r.exit_code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput();
-  r.err = p.readAllStandardError();
-  return r;
-}
+CliRun cli_run(const QStringList& args, int timeout_ms = 120000) { return rf::test::cli_run(args, {{}, timeout_ms, {}}); }
 
 nlohmann::json out_json(const CliRun& r) { return nlohmann::json::parse(r.out.toStdString()); }
 

@@ -3,6 +3,7 @@
 // and a user's history, and fail with exit code 1, a message naming file/line/field, and the project
 // left as it was.
 #include "support/fixtures.h"
+#include "support/cli_process.h"
 #include "support/suite_registry.h"
 
 #include <QtCore/QProcess>
@@ -14,27 +15,11 @@ using rf::test::fixture_path;
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  QByteArray out, err;
-};
+using rf::test::CliRun;
 
-Run cli(const QStringList& args) {
-  QProcess p;
-  p.start(QStringLiteral(RECFORGE_CLI_PATH), args);
-  Run r;
-  if (!p.waitForFinished(120000)) {
-    p.kill();
-    p.waitForFinished();
-    return r;
-  }
-  r.exit_code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput();
-  r.err = p.readAllStandardError();
-  return r;
-}
+CliRun cli(const QStringList& args) { return rf::test::cli_run(args); }
 
-nlohmann::json json_of(const Run& r) { return nlohmann::json::parse(r.out.toStdString()); }
+nlohmann::json json_of(const CliRun& r) { return nlohmann::json::parse(r.out.toStdString()); }
 
 QString fx(const char* rel) { return QString::fromStdString(fixture_path(rel)); }
 
@@ -46,7 +31,7 @@ class TestDataCli : public QObject {
   void import_list_stats_show() {
     QTemporaryDir dir;
     const QString project = dir.filePath("proj");  // does not exist yet: import creates it
-    Run r = cli({"data", "import", "--project", project, "--path", fx("data/generic-mini"), "--json"});
+    CliRun r = cli({"data", "import", "--project", project, "--path", fx("data/generic-mini"), "--json"});
     QVERIFY2(r.exit_code == 0, r.err.constData());
     nlohmann::json j = json_of(r);
     QCOMPARE(j["name"].get<std::string>(), std::string("generic-mini"));
@@ -105,7 +90,7 @@ class TestDataCli : public QObject {
   }
 
   void stats_of_a_source_without_a_project() {
-    const Run r = cli({"data", "stats", "--data", fx("data/esci-sample")});
+    const CliRun r = cli({"data", "stats", "--data", fx("data/esci-sample")});
     QVERIFY2(r.exit_code == 0, r.err.constData());
     QVERIFY2(r.out.contains("interactions     200") && r.out.contains("E: 138, S: 49, I: 12, C: 1"), r.out.constData());
   }
@@ -120,7 +105,7 @@ class TestDataCli : public QObject {
     QDir().mkpath(bad);
     std::ofstream((bad + "/movies.csv").toStdString()) << "movieId,title,genres\n1,A (1995),Drama\n";
     std::ofstream((bad + "/ratings.csv").toStdString()) << "userId,movieId,rating,timestamp\n1,1,4.0,1\n1,1,4.x,2\n";
-    Run r = cli({"data", "import", "--project", project, "--path", bad, "--name", "sequence-mini", "--replace"});
+    CliRun r = cli({"data", "import", "--project", project, "--path", bad, "--name", "sequence-mini", "--replace"});
     QCOMPARE(r.exit_code, 1);
     QVERIFY2(r.err.startsWith("error: ") && r.err.contains("ratings.csv:3: field 'rating': '4.x' is not a number"),
              r.err.constData());
@@ -141,13 +126,13 @@ class TestDataCli : public QObject {
   }
 
   void help() {
-    const Run r = cli({"data", "show-user", "--help"});
+    const CliRun r = cli({"data", "show-user", "--help"});
     QCOMPARE(r.exit_code, 0);
     QVERIFY2(r.out.contains("usage: recforge-cli data show-user") && r.out.contains("--limit"), r.out.constData());
   }
 
   void bench_import_synthetic() {
-    const Run r = cli({"bench", "import", "--synthetic", "3000"});
+    const CliRun r = cli({"bench", "import", "--synthetic", "3000"});
     QVERIFY2(r.exit_code == 0, r.err.constData());
     const nlohmann::json j = json_of(r);
     QCOMPARE(j["format"].get<std::string>(), std::string("generic"));

@@ -5,6 +5,7 @@
 #include "eval/baseline_factory.h"
 #include "eval/eval_runner.h"
 #include "support/fixtures.h"
+#include "support/cli_process.h"
 #include "support/suite_registry.h"
 #include "util/error.h"
 
@@ -88,25 +89,9 @@ void near(double got, double expected, const char* what) {
   QVERIFY2(std::abs(got - expected) < 1e-6, qPrintable(QString("%1: %2 vs %3").arg(what).arg(got).arg(expected)));
 }
 
-struct CliRun {
-  int exit_code = -1;
-  QByteArray out, err;
-};
+using rf::test::CliRun;
 
-CliRun cli_run(const QStringList& args) {
-  QProcess p;
-  p.start(QStringLiteral(RECFORGE_CLI_PATH), args);
-  CliRun r;
-  if (!p.waitForFinished(60000)) {
-    p.kill();
-    p.waitForFinished();
-    return r;
-  }
-  r.exit_code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput();
-  r.err = p.readAllStandardError();
-  return r;
-}
+CliRun cli_run(const QStringList& args) { return rf::test::cli_run(args, {{}, 60000, {}}); }
 
 QStringList mini(QStringList more) {
   return QStringList{"eval", "--data", QString::fromStdString(rf::test::fixture_path("data/eval-mini"))} + more;

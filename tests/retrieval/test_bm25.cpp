@@ -6,6 +6,7 @@
 #include "retrieval/bm25_index.h"
 #include "store/sqlite_db.h"
 #include "support/fixtures.h"
+#include "support/cli_process.h"
 #include "support/suite_registry.h"
 #include "util/error.h"
 
@@ -82,25 +83,9 @@ double bm25_by_hand(const std::vector<std::vector<std::vector<std::string>>>& do
   return score;
 }
 
-struct CliRun {
-  int exit_code = -1;
-  QByteArray out, err;
-};
+using rf::test::CliRun;
 
-CliRun cli_run(const QStringList& args) {
-  QProcess p;
-  p.start(QStringLiteral(RECFORGE_CLI_PATH), args);
-  CliRun r;
-  if (!p.waitForFinished(120000)) {
-    p.kill();
-    p.waitForFinished();
-    return r;
-  }
-  r.exit_code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput();
-  r.err = p.readAllStandardError();
-  return r;
-}
+using rf::test::cli_run;
 
 }  // namespace
 

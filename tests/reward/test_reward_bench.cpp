@@ -1,6 +1,7 @@
 // `recforge-cli bench reward` driven through QProcess on the Amazon Beauty copy in tests/fixtures (12,101
 // items per the data README): a small batch prints the documented JSON, and bad options fail cleanly.
 #include "support/fixtures.h"
+#include "support/cli_process.h"
 #include "support/suite_registry.h"
 
 #include <QtCore/QProcess>
@@ -10,25 +11,9 @@
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  QByteArray out, err;
-};
+using rf::test::CliRun;
 
-Run cli(const QStringList& args) {
-  QProcess p;
-  p.start(QStringLiteral(RECFORGE_CLI_PATH), args);
-  Run r;
-  if (!p.waitForFinished(180000)) {
-    p.kill();
-    p.waitForFinished();
-    return r;
-  }
-  r.exit_code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput();
-  r.err = p.readAllStandardError();
-  return r;
-}
+CliRun cli(const QStringList& args) { return rf::test::cli_run(args, {{}, 180000, {}}); }
 
 }  // namespace
 
@@ -37,7 +22,7 @@ class TestRewardBench : public QObject {
  private Q_SLOTS:
   void small_batch_prints_json() {
     const QString data = QString::fromStdString(rf::test::fixture_path("data/amazon-beauty-5core"));
-    const Run r = cli({"bench", "reward", "--data", data, "--batch", "24", "--repeat", "1", "--threads", "2"});
+    const CliRun r = cli({"bench", "reward", "--data", data, "--batch", "24", "--repeat", "1", "--threads", "2"});
     QVERIFY2(r.exit_code == 0, r.err.constData());
     const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
     QCOMPARE(j["items"].get<int>(), 12101);
@@ -55,10 +40,10 @@ class TestRewardBench : public QObject {
   }
 
   void bad_options_fail_cleanly() {
-    const Run r = cli({"bench", "reward", "--batch", "0"});
+    const CliRun r = cli({"bench", "reward", "--batch", "0"});
     QCOMPARE(r.exit_code, 1);
     QVERIFY2(r.err.contains("--batch must be"), r.err.constData());
-    const Run missing = cli({"bench", "reward", "--data", "/nonexistent/folder", "--batch", "4"});
+    const CliRun missing = cli({"bench", "reward", "--data", "/nonexistent/folder", "--batch", "4"});
     QCOMPARE(missing.exit_code, 1);
     QVERIFY2(missing.err.contains("error:"), missing.err.constData());
   }

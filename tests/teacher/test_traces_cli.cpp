@@ -2,6 +2,7 @@
 // fields an SFT loader reads), the summary it prints, the same bytes for the same seed, and the errors for
 // an unknown recipe, missing or unreadable data and a missing --out.
 #include "support/fixtures.h"
+#include "support/cli_process.h"
 #include "support/suite_registry.h"
 
 #include <QtCore/QProcess>
@@ -14,25 +15,9 @@ namespace {
 
 using nlohmann::json;
 
-struct CliRun {
-  int exit_code = -1;
-  QByteArray out, err;
-};
+using rf::test::CliRun;
 
-CliRun cli_run(const QStringList& args) {
-  QProcess p;
-  p.start(QStringLiteral(RECFORGE_CLI_PATH), args);
-  CliRun r;
-  if (!p.waitForFinished(120000)) {
-    p.kill();
-    p.waitForFinished();
-    return r;
-  }
-  r.exit_code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput();
-  r.err = p.readAllStandardError();
-  return r;
-}
+using rf::test::cli_run;
 
 QString sample_dir() { return QString::fromStdString(std::string(RECFORGE_FIXTURES_DIR) + "/../../sample_data"); }
 

@@ -9,6 +9,7 @@
 #include "util/error.h"
 
 #include "support/fixtures.h"
+#include "support/cli_process.h"
 #include "support/suite_registry.h"
 
 #include <QtCore/QElapsedTimer>
@@ -51,28 +52,9 @@ QString rating_completion(const QString& rate) {
          "</analyze item>\n<match>Good fit for this user.</match>\n<rate>" + rate + "</rate>";
 }
 
-struct CliRun {
-  int exit_code = -1;
-  QByteArray out, err;
-};
+using rf::test::CliRun;
 
-CliRun run_cli(const QStringList& args, const QByteArray& input) {
-  QProcess p;
-  p.start(QStringLiteral(RECFORGE_CLI_PATH), args);
-  CliRun r;
-  if (!p.waitForStarted(30000)) return r;
-  p.write(input);
-  p.closeWriteChannel();
-  if (!p.waitForFinished(60000)) {
-    p.kill();
-    p.waitForFinished();
-    return r;
-  }
-  r.exit_code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput();
-  r.err = p.readAllStandardError();
-  return r;
-}
+CliRun run_cli(const QStringList& args, const QByteArray& input) { return rf::test::cli_run(args, {input, 60000, {}}); }
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 // u2 and u3, B and F for u4): the full rating prompt, the context JSON, the list recipe's pool, the chat
 // wrapping with the preset's prefill, and errors (template errors as FILE:line:col: message).
 #include "support/fixtures.h"
+#include "support/cli_process.h"
 #include "support/suite_registry.h"
 
 #include <QtCore/QProcess>
@@ -14,25 +15,9 @@ namespace {
 
 using nlohmann::json;
 
-struct CliRun {
-  int exit_code = -1;
-  QByteArray out, err;
-};
+using rf::test::CliRun;
 
-CliRun cli_run(const QStringList& args) {
-  QProcess p;
-  p.start(QStringLiteral(RECFORGE_CLI_PATH), args);
-  CliRun r;
-  if (!p.waitForFinished(120000)) {
-    p.kill();
-    p.waitForFinished();
-    return r;
-  }
-  r.exit_code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  r.out = p.readAllStandardOutput();
-  r.err = p.readAllStandardError();
-  return r;
-}
+using rf::test::cli_run;
 
 QString mini() { return QString::fromStdString(rf::test::fixture_path("data/eval-mini")); }
 
