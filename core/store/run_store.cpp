@@ -1,6 +1,8 @@
 // The run store's schema, its migrations, opening, and the run lifecycle writes (see run_store.h).
 #include "store/run_store.h"
 
+#include "store/project.h"
+
 #include "util/error.h"
 
 #include <chrono>
@@ -88,7 +90,7 @@ bool EvaluationRow::operator==(const EvaluationRow& o) const {
          same_number(value, o.value) && time_ms == o.time_ms;
 }
 
-std::string run_store_path(const std::string& project_dir) { return project_dir + "/runs.sqlite"; }
+std::string run_store_path(const std::string& project_dir) { return Project{project_dir, nullptr}.db_path(); }
 
 std::string run_event_kind_name(RunEventKind kind) { return kKinds[static_cast<int>(kind)]; }
 

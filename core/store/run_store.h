@@ -7,8 +7,9 @@
 //
 // The schema is versioned with PRAGMA user_version; run_store_migrate() brings an older file up to
 // kRunStoreSchemaVersion one step at a time (each step in its own transaction) and refuses a newer one.
-// The run store owns user_version of the file it lives in, so it belongs in its own file:
-// run_store_path(project_dir) = <project>/runs.sqlite.
+// It lives in the project's database beside the data (project.h: one SQLite file for data, templates and
+// runs): run_store_path(project_dir) = <project>/project.sqlite. The run store owns that file's
+// user_version (the project's own bookkeeping is its `meta` table), and its table names are its own.
 #pragma once
 
 #include "store/sqlite_db.h"

@@ -7,6 +7,8 @@
 
 #include "support/suite_registry.h"
 
+#include "store/project.h"
+
 #include <QtTest/QtTest>
 
 #include <atomic>
@@ -23,7 +25,7 @@ class TestRunStore : public QObject {
   void schema() {
     QTemporaryDir dir;
     const std::string path = rf::run_store_path(dir.path().toStdString());
-    QCOMPARE(path, dir.path().toStdString() + "/runs.sqlite");
+    QCOMPARE(path, dir.path().toStdString() + "/project.sqlite");  // one file for data, templates and runs
     rf::SqliteDb db = rf::run_store_open(path, true);
     QCOMPARE(pragma_int(db, "user_version"), int64_t(1));
     auto mode = db.prepare("PRAGMA journal_mode");
@@ -38,6 +40,24 @@ class TestRunStore : public QObject {
     QCOMPARE(rf::run_store_integrity_check(db), std::string("ok"));
     rf::run_store_open(path, true);  // opening again leaves the schema as it is
     QCOMPARE(pragma_int(db, "user_version"), int64_t(1));
+  }
+
+  // Runs sit in the project's own database, next to the data tables and the project's `meta` table.
+  void shares_the_project_database() {
+    QTemporaryDir dir;
+    const std::string project_dir = dir.path().toStdString();
+    rf::project_open(project_dir, true);
+    {
+      rf::SqliteDb db = rf::run_store_open(rf::run_store_path(project_dir), true);
+      rf::run_store_create_run(db, "first", "sft", json{{"trainer", "sft"}});
+    }
+    const rf::Project project = rf::project_open(project_dir, false);  // still a valid project
+    auto st = project.db->prepare("SELECT (SELECT COUNT(*) FROM meta), (SELECT COUNT(*) FROM runs)");
+    QVERIFY(st.step());
+    QVERIFY(st.column_int64(0) >= 2);  // format + format_version
+    QCOMPARE(st.column_int64(1), int64_t(1));
+    rf::SqliteDb again = rf::run_store_open(rf::run_store_path(project_dir), false);
+    QCOMPARE(rf::run_store_runs(again).size(), size_t(1));
   }
 
   void migration_hook() {
