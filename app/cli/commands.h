@@ -19,6 +19,8 @@ int cmd_retrieve(int argc, char** argv);         // cmd_retrieve.cpp: BM25 searc
 int cmd_parse(int argc, char** argv);            // cmd_parse.cpp: run a recipe's output parsers on a completion
 int cmd_prompt(int argc, char** argv);           // cmd_prompt.cpp: render a recipe's prompt for a user
 int cmd_traces(int argc, char** argv);           // cmd_traces.cpp: teacher traces for SFT (JSON lines)
+int cmd_pretrain(int argc, char** argv);         // cmd_pretrain.cpp: a base model from scratch on a data set
+int cmd_sft(int argc, char** argv);              // cmd_sft.cpp: supervised fine-tuning on prompt/completion JSONL
 
 int bench_tokenizer(int argc, char** argv);  // bench_tokenizer.cpp
 int bench_generate(int argc, char** argv);   // bench_generate.cpp

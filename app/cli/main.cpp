@@ -33,6 +33,8 @@ const Subcommand kSubcommands[] = {
     {"parse", rf::cli::cmd_parse, "parse a model completion (tags, list / query / rating) and print the result as JSON"},
     {"prompt", rf::cli::cmd_prompt, "render a recipe's prompt for one user from a data set and a template"},
     {"traces", rf::cli::cmd_traces, "write teacher traces (prompt + completion JSON lines) for SFT and cold start"},
+    {"pretrain", rf::cli::cmd_pretrain, "pretrain a small base model (BPE tokenizer + Llama) from scratch on a data set"},
+    {"sft", rf::cli::cmd_sft, "supervised fine-tuning on prompt/completion JSON lines (full or LoRA)"},
 };
 
 void print_usage() {

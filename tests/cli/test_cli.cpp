@@ -38,9 +38,10 @@ class TestCli : public QObject {
 
   void help_for_every_command_data() {
     QTest::addColumn<QStringList>("args");
-    for (const char* c : {"info", "tokenize", "train-tokenizer", "chat-format", "logits", "generate", "demo"})
+    for (const char* c : {"info", "tokenize", "train-tokenizer", "chat-format", "logits", "generate", "demo", "eval",
+                          "sample-world", "data", "retrieve", "parse", "prompt", "traces", "pretrain", "sft"})
       QTest::newRow(c) << QStringList{c, "--help"};
-    for (const char* b : {"tokenizer", "generate", "train"})
+    for (const char* b : {"tokenizer", "generate", "train", "import", "retrieve", "reward"})
       QTest::newRow(qPrintable(QString("bench ") + b)) << QStringList{"bench", b, "--help"};
   }
   void help_for_every_command() {

@@ -1,0 +1,243 @@
+// The SFT training loop (see sft_trainer.h): batches -> token-weighted accumulation -> clip -> AdamW,
+// with evaluation, checkpoints and per-step metrics.
+#include "train/sft_trainer.h"
+
+#include "train/adamw.h"
+#include "train/grad_accumulation.h"
+#include "train/grad_clip.h"
+#include "train/lr_schedule.h"
+#include "train/token_logprobs.h"
+#include "util/error.h"
+
+#include <torch/cuda.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <random>
+
+namespace rf {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void sft_options_validate(const SftOptions& o) {
+  const RunSftConfig& c = o.config;
+  auto bad = [](const std::string& field, const std::string& what) { throw Error("sft." + field + ": " + what); };
+  if (c.per_device_train_batch_size < 1) bad("per_device_train_batch_size", "must be >= 1");
+  if (c.gradient_accumulation_steps < 1) bad("gradient_accumulation_steps", "must be >= 1");
+  if (c.max_length < 2) bad("max_length", "must be >= 2");
+  if (!(c.learning_rate >= 0)) bad("learning_rate", "must be >= 0");
+  if (c.max_steps <= 0 && !(c.num_train_epochs > 0)) bad("num_train_epochs", "must be > 0 when max_steps is not set");
+  if (!(c.warmup_ratio >= 0 && c.warmup_ratio <= 1)) bad("warmup_ratio", "must be in [0, 1]");
+  if (c.eval_steps < 0) bad("eval_steps", "must be >= 0");
+  if (c.save_steps < 0) bad("save_steps", "must be >= 0");
+  if (!(o.eval_fraction >= 0 && o.eval_fraction < 1)) throw Error("eval_fraction: must be in [0, 1)");
+}
+
+std::vector<SftBatchPlan> epoch_batches(const std::vector<SftExample>& ex, const SftOptions& o, uint64_t epoch) {
+  std::vector<int64_t> lengths;
+  lengths.reserve(ex.size());
+  for (const SftExample& e : ex) lengths.push_back(e.length());
+  const uint64_t seed = o.seed * 1000003ULL + epoch;
+  return o.config.packing ? sft_batches_packed(lengths, o.config.max_length, o.config.per_device_train_batch_size, seed)
+                          : sft_batches_bucketed(lengths, o.config.per_device_train_batch_size, seed, o.bucket_window);
+}
+
+SftBatch to_device(SftBatch b, const at::Device& d) {
+  b.input_ids = b.input_ids.to(d);
+  b.loss_mask = b.loss_mask.to(d);
+  b.attention_mask = b.attention_mask.to(d);
+  b.position_ids = b.position_ids.to(d);
+  return b;
+}
+
+}  // namespace
+
+int64_t sft_total_steps(const RunSftConfig& config, int64_t batches_per_epoch) {
+  if (config.max_steps > 0) return config.max_steps;
+  const int64_t per_epoch = std::max<int64_t>(1, (batches_per_epoch + config.gradient_accumulation_steps - 1) /
+                                                      config.gradient_accumulation_steps);
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(config.num_train_epochs * static_cast<double>(per_epoch))));
+}
+
+std::pair<std::vector<int64_t>, std::vector<int64_t>> sft_split_eval(int64_t n, double fraction, uint64_t seed) {
+  std::vector<int64_t> idx(static_cast<size_t>(n));
+  std::iota(idx.begin(), idx.end(), 0);
+  int64_t n_eval = static_cast<int64_t>(std::llround(fraction * static_cast<double>(n)));
+  n_eval = std::clamp<int64_t>(n_eval, 0, std::max<int64_t>(0, n - 1));
+  if (n_eval == 0) return {idx, {}};
+  std::mt19937_64 rng(seed ^ 0x5f7e11ULL);
+  std::shuffle(idx.begin(), idx.end(), rng);
+  std::vector<int64_t> eval(idx.end() - n_eval, idx.end());
+  idx.resize(static_cast<size_t>(n - n_eval));
+  std::sort(idx.begin(), idx.end());
+  std::sort(eval.begin(), eval.end());
+  return {idx, eval};
+}
+
+double sft_eval_loss(Transformer& model, const std::vector<SftExample>& examples, int64_t batch_size, int64_t pad_id,
+                     int64_t chunk_tokens) {
+  if (examples.empty()) return NAN;
+  at::NoGradGuard no_grad;
+  const bool was_training = model.training();
+  model.set_training(false);
+  double sum = 0;
+  int64_t tokens = 0;
+  for (size_t i = 0; i < examples.size(); i += static_cast<size_t>(batch_size)) {
+    SftBatchPlan plan;
+    for (size_t j = i; j < std::min(examples.size(), i + static_cast<size_t>(batch_size)); ++j)
+      plan.push_back({static_cast<int64_t>(j)});
+    SftBatch b = to_device(sft_collate(examples, plan, pad_id), model.device());
+    if (b.loss_tokens == 0) continue;
+    CrossEntropy ce = masked_cross_entropy(model, b.input_ids, b.loss_mask, b.attention_mask, b.position_ids, chunk_tokens);
+    sum += ce.sum.item<double>();
+    tokens += ce.tokens;
+  }
+  model.set_training(was_training);
+  return tokens > 0 ? sum / static_cast<double>(tokens) : NAN;
+}
+
+void sft_checkpoint_write(Transformer& model, const std::string& dir, const SftOptions& options) {
+  const fs::path final_dir(dir), tmp(dir + ".tmp");
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp);
+  if (options.lora) {
+    LoraSaveOptions lo;
+    lo.base_model_name_or_path = options.base_model_name_or_path;
+    lora_save_peft(model, tmp.string(), lo);
+  } else {
+    model.save(tmp.string());
+  }
+  for (const std::string& f : options.copy_files)
+    if (fs::exists(f)) fs::copy_file(f, tmp / fs::path(f).filename(), fs::copy_options::overwrite_existing);
+  if (fs::exists(final_dir)) {  // replace: move the old one aside first so a crash never leaves neither
+    const fs::path old(dir + ".old");
+    fs::remove_all(old, ec);
+    fs::rename(final_dir, old);
+    fs::rename(tmp, final_dir);
+    fs::remove_all(old, ec);
+  } else {
+    fs::rename(tmp, final_dir);
+  }
+}
+
+SftResult sft_train(Transformer& model, const std::vector<SftExample>& examples, const SftOptions& options,
+                    const SftCallbacks& callbacks) {
+  using Clock = std::chrono::steady_clock;
+  sft_options_validate(options);
+  const RunSftConfig& c = options.config;
+  if (examples.empty()) throw Error("sft: no training examples");
+
+  auto [train_idx, eval_idx] = sft_split_eval(static_cast<int64_t>(examples.size()), options.eval_fraction, options.seed);
+  std::vector<SftExample> train, eval;
+  for (int64_t i : train_idx) train.push_back(examples[static_cast<size_t>(i)]);
+  for (int64_t i : eval_idx) eval.push_back(examples[static_cast<size_t>(i)]);
+
+  NamedTensors params;
+  if (options.lora) {
+    params = lora_parameters(model);
+    if (params.empty()) throw Error("sft: lora is set but the model has no adapters (call lora_attach first)");
+  } else {
+    model.set_requires_grad(true);
+    params = model.named_parameters();
+  }
+  model.set_training(true);
+  AdamWOptions ao;
+  ao.lr = c.learning_rate;
+  ao.weight_decay = c.weight_decay;
+  ao.no_decay_for_1d = true;
+  AdamW optimizer(params, ao);
+
+  uint64_t epoch = 0;
+  std::vector<SftBatchPlan> plans = epoch_batches(train, options, epoch);
+  const int64_t batches_per_epoch = static_cast<int64_t>(plans.size());
+  size_t next_plan = 0;
+  int64_t batches_done = 0;
+  const int64_t total = sft_total_steps(c, batches_per_epoch);
+
+  LrSchedule schedule;
+  schedule.kind = lr_schedule_kind_from_string(c.lr_scheduler_type, "sft.lr_scheduler_type");
+  schedule.base_lr = c.learning_rate;
+  schedule.warmup_steps = static_cast<int64_t>(std::ceil(c.warmup_ratio * static_cast<double>(total)));
+  schedule.total_steps = total;
+  lr_schedule_validate(schedule);
+
+  SftResult result;
+  int64_t num_tokens = 0;
+  const bool save = !options.output_dir.empty();
+  for (int64_t step = 1; step <= total; ++step) {
+    if (callbacks.should_stop && callbacks.should_stop()) {
+      if (save && result.steps > 0) {
+        result.last_checkpoint = options.output_dir + "/checkpoint-" + std::to_string(result.steps);
+        sft_checkpoint_write(model, result.last_checkpoint, options);
+      }
+      return result;
+    }
+    const auto t0 = Clock::now();
+    std::vector<SftBatch> micro;
+    int64_t loss_tokens = 0, step_tokens = 0;
+    for (int64_t k = 0; k < c.gradient_accumulation_steps; ++k) {
+      if (next_plan == plans.size()) {
+        plans = epoch_batches(train, options, ++epoch);
+        next_plan = 0;
+      }
+      micro.push_back(to_device(sft_collate(train, plans[next_plan++], options.pad_id), model.device()));
+      ++batches_done;
+      loss_tokens += micro.back().loss_tokens;
+      step_tokens += micro.back().tokens;
+    }
+    SftStepMetrics m;
+    m.step = step;
+    m.max_steps = total;
+    m.learning_rate = lr_at(schedule, step - 1);
+    if (loss_tokens > 0) {
+      m.loss = accumulate_gradients_token_sum(static_cast<int64_t>(micro.size()), loss_tokens, [&](int64_t i) {
+        const SftBatch& b = micro[static_cast<size_t>(i)];
+        return masked_cross_entropy(model, b.input_ids, b.loss_mask, b.attention_mask, b.position_ids,
+                                    options.chunk_tokens).sum;
+      });
+      const GradNorm gn = clip_grad_norm(params, c.max_grad_norm);
+      m.grad_norm = gn.norm;
+      if (gn.finite && std::isfinite(m.loss)) {
+        optimizer.step(m.learning_rate);
+      } else {
+        m.skipped = true;
+        ++result.skipped_steps;
+      }
+      optimizer.zero_grad();
+    } else {
+      m.loss = NAN;
+      m.skipped = true;
+      ++result.skipped_steps;
+    }
+    if (model.device().is_cuda()) torch::cuda::synchronize();
+    m.step_time = std::chrono::duration<double>(Clock::now() - t0).count();
+    num_tokens += step_tokens;
+    m.num_tokens = num_tokens;
+    m.step_tokens = step_tokens;
+    m.tokens_per_s = m.step_time > 0 ? static_cast<double>(step_tokens) / m.step_time : 0.0;
+    m.epoch = static_cast<double>(batches_done) / static_cast<double>(std::max<int64_t>(1, batches_per_epoch));
+    const bool last = step == total;
+    if (!eval.empty() && ((c.eval_steps > 0 && step % c.eval_steps == 0) || last)) {
+      m.eval_loss = sft_eval_loss(model, eval, c.per_device_train_batch_size, options.pad_id, options.chunk_tokens);
+      model.set_training(true);
+      result.eval_loss = m.eval_loss;
+    }
+    if (save && ((c.save_steps > 0 && step % c.save_steps == 0) || last)) {
+      m.checkpoint = options.output_dir + "/checkpoint-" + std::to_string(step);
+      sft_checkpoint_write(model, m.checkpoint, options);
+      result.last_checkpoint = m.checkpoint;
+    }
+    result.steps = step;
+    result.last_loss = m.loss;
+    if (callbacks.on_step) callbacks.on_step(m);
+  }
+  return result;
+}
+
+}  // namespace rf
