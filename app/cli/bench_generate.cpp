@@ -3,6 +3,7 @@
 // one JSON object. EOS is ignored so every row generates exactly --new-tokens tokens.
 #include "commands.h"
 
+#include "bench_machine.h"
 #include "cli_args.h"
 #include "cli_model.h"
 #include "compat/torch_compat.h"
@@ -21,22 +22,6 @@
 #include <random>
 
 namespace rf::cli {
-
-namespace {
-
-double peak_rss_mb() {
-  struct rusage u {};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-}  // namespace
 
 int bench_generate(int argc, char** argv) {
   CliArgs args("bench generate",
@@ -135,9 +120,9 @@ int bench_generate(int argc, char** argv) {
   j["warmup"] = warmup;
   j["repeat"] = repeat;
   j["load_seconds"] = load_seconds;
-  j["prefill_tokens_per_s"] = median(prefill_tps);
-  j["decode_tokens_per_s"] = median(decode_tps);
-  j["generate_tokens_per_s"] = median(total_tps);  // all new tokens / (prefill + decode) time
+  j["prefill_tokens_per_s"] = bench_median(prefill_tps);
+  j["decode_tokens_per_s"] = bench_median(decode_tps);
+  j["generate_tokens_per_s"] = bench_median(total_tps);  // all new tokens / (prefill + decode) time
   j["best"] = {{"prefill_tokens_per_s", *std::max_element(prefill_tps.begin(), prefill_tps.end())},
                {"decode_tokens_per_s", *std::max_element(decode_tps.begin(), decode_tps.end())},
                {"generate_tokens_per_s", *std::max_element(total_tps.begin(), total_tps.end())}};
@@ -145,7 +130,7 @@ int bench_generate(int argc, char** argv) {
   j["last_run"] = {{"prefill_tokens", last.prefill_tokens},   {"prefill_seconds", last.prefill_seconds},
                    {"decode_tokens", last.decode_tokens},     {"decode_seconds", last.decode_seconds},
                    {"decode_steps", last.decode_steps},       {"generated_tokens", last.generated_tokens}};
-  j["peak_rss_mb"] = peak_rss_mb();
+  j["peak_rss_mb"] = bench_peak_rss_mb();
   std::printf("%s\n", j.dump(2).c_str());
   const std::string warning = blas_info_warning(blas);
   if (!warning.empty()) std::fprintf(stderr, "%s\n", warning.c_str());

@@ -4,6 +4,7 @@
 // data sets do not reach.
 #include "commands.h"
 
+#include "bench_machine.h"
 #include "cli_args.h"
 #include "data/dataset_store.h"
 #include "data/importer.h"
@@ -32,30 +33,6 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 // Process CPU seconds: on a shared machine they say more about the code than wall time does.
 double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
-
-double peak_rss_mb() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) {
-      std::istringstream s(line.substr(6));
-      double kb = 0;
-      s >> kb;
-      return kb / 1024.0;
-    }
-  return 0.0;
-}
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) {
-      const size_t colon = line.find(':');
-      return colon == std::string::npos ? line : line.substr(colon + 2);
-    }
-  return "unknown";
-}
 
 // A generic-form folder: N/20 items in 20 categories, N/50 users with 50 interactions each, items drawn
 // with a long tail (squared uniform), ratings 1..5, increasing unix times. A 64-bit LCG keeps it identical
@@ -176,9 +153,9 @@ int bench_import(int argc, char** argv) {
                       {"load_interactions_per_s", load_s > 0 ? n / load_s : 0.0},
                       {"round_trip_counts_equal", same_counts},
                       {"db_mb", static_cast<double>(db_bytes) / 1e6},
-                      {"peak_rss_mb", peak_rss_mb()},
+                      {"peak_rss_mb", bench_peak_rss_mb()},
                       {"repeat", repeat},
-                      {"cpu", cpu_model()}};
+                      {"cpu", bench_cpu_model()}};
   if (args.has("synthetic")) j["synthetic_write_s"] = write_s;
   std::printf("%s\n", j.dump(2).c_str());
   return same_counts ? 0 : 1;

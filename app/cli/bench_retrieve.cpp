@@ -5,6 +5,7 @@
 // Prints one JSON object.
 #include "commands.h"
 
+#include "bench_machine.h"
 #include "cli_args.h"
 #include "data/dataset_store.h"
 #include "retrieval/bm25_index.h"
@@ -84,25 +85,6 @@ std::string query_make(const std::string& title, const std::string& other_title,
   return q;
 }
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) {
-      const size_t colon = line.find(':');
-      return colon == std::string::npos ? line : line.substr(colon + 2);
-    }
-  return "unknown";
-}
-
-// CPU seconds used by the whole process (all threads): on a shared machine, queries per CPU second is
-// the figure that does not depend on how much of the CPU other processes took.
-double process_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
 double percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   const size_t i = std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
@@ -180,7 +162,7 @@ int bench_retrieve(int argc, char** argv) {
     }
   };
   t0 = Clock::now();
-  const double cpu0 = process_cpu_s();
+  const double cpu0 = bench_process_cpu_s();
   if (threads == 1) {
     worker(0, index);
   } else {
@@ -190,7 +172,7 @@ int bench_retrieve(int argc, char** argv) {
     for (std::thread& th : pool) th.join();
   }
   const double run_s = seconds_since(t0);
-  const double cpu_s = process_cpu_s() - cpu0;
+  const double cpu_s = bench_process_cpu_s() - cpu0;
 
   std::vector<double> all;
   size_t sum_results = 0, sum_empty = 0;
@@ -221,7 +203,7 @@ int bench_retrieve(int argc, char** argv) {
       {"p99_ms", percentile(all, 0.99)},
       {"max_ms", all.empty() ? 0.0 : all.back()},
       {"example_queries", std::vector<std::string>(queries.begin(), queries.begin() + static_cast<long>(std::min<size_t>(queries.size(), 8)))},
-      {"cpu", cpu_model()},
+      {"cpu", bench_cpu_model()},
       {"hardware_threads", std::thread::hardware_concurrency()}};
   std::printf("%s\n", out.dump(2).c_str());
   return 0;

@@ -8,6 +8,7 @@
 // Prints one JSON object: completions, seconds, completions_per_s and per-component microseconds.
 #include "commands.h"
 
+#include "bench_machine.h"
 #include "cli_args.h"
 #include "data/dataset_store.h"
 #include "data/split.h"
@@ -36,17 +37,6 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) {
-      const size_t colon = line.find(':');
-      return colon == std::string::npos ? line : line.substr(colon + 2);
-    }
-  return "unknown";
-}
 
 std::vector<std::string> words_of(const std::string& s) {
   std::istringstream in(s);
@@ -178,14 +168,6 @@ json query_config() {
   return c;
 }
 
-// CPU time of the whole process (all threads), so that numbers taken on a shared, busy machine can be
-// told apart from the wall time they took.
-double process_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
 struct Timing {
   double wall = 1e30;  // best of the repetitions
   double cpu = 1e30;   // best CPU seconds (all threads)
@@ -197,21 +179,15 @@ Timing time_batches(RewardComposite& c, const std::vector<RewardInput>& inputs, 
   Timing best;
   for (int r = 0; r < repeat; ++r) {
     std::vector<RewardInput> copy = inputs;
-    const double cpu0 = process_cpu_seconds();
+    const double cpu0 = bench_process_cpu_s();
     const auto t0 = Clock::now();
     std::vector<RewardBreakdown> out = c.score_batch(copy, threads);
     best.wall = std::min(best.wall, seconds_since(t0));
-    best.cpu = std::min(best.cpu, process_cpu_seconds() - cpu0);
+    best.cpu = std::min(best.cpu, bench_process_cpu_s() - cpu0);
     c.reset_run_state();
     if (last) *last = std::move(out);
   }
   return best;
-}
-
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 // Single-threaded cost per completion of parsing, each component's prepare() and each score(), in µs of
@@ -220,22 +196,22 @@ json per_component_us(const RewardComposite& c, const std::vector<RewardInput>& 
   std::vector<RewardInput> copy = inputs;
   const double n = static_cast<double>(copy.size());
   json out = json::object();
-  double t0 = thread_cpu_seconds();
+  double t0 = bench_thread_cpu_s();
   for (RewardInput& in : copy) reward_parse(in, c.recipe(), c.parse_options());
-  out["parse"] = (thread_cpu_seconds() - t0) * 1e6 / n;
+  out["parse"] = (bench_thread_cpu_s() - t0) * 1e6 / n;
   // Every prepare() first (as score_batch does), so shared work such as the retrieval is counted once,
   // under the component that does it, and not again under those that read its result.
   std::vector<double> us(c.size(), 0);
   for (size_t k = 0; k < c.size(); ++k) {
-    t0 = thread_cpu_seconds();
+    t0 = bench_thread_cpu_s();
     for (RewardInput& in : copy) c.component(k).prepare(in);
-    us[k] = (thread_cpu_seconds() - t0) * 1e6 / n;
+    us[k] = (bench_thread_cpu_s() - t0) * 1e6 / n;
   }
   double sink = 0;
   for (size_t k = 0; k < c.size(); ++k) {
-    t0 = thread_cpu_seconds();
+    t0 = bench_thread_cpu_s();
     for (const RewardInput& in : copy) sink += c.component(k).score(in).value;
-    us[k] += (thread_cpu_seconds() - t0) * 1e6 / n;
+    us[k] += (bench_thread_cpu_s() - t0) * 1e6 / n;
     out[c.component(k).name()] = us[k];
   }
   if (sink == 12345.678) std::fputs("", stderr);  // keeps the loops from being optimised away
@@ -354,7 +330,7 @@ int bench_reward(int argc, char** argv) {
                     {"per_component_us", per_component},
                     {"list", list_r},
                     {"query", query_r},
-                    {"cpu", cpu_name()},
+                    {"cpu", bench_cpu_model()},
                     {"hardware_threads", std::thread::hardware_concurrency()}};
   std::printf("%s\n", out.dump(2).c_str());
   return 0;

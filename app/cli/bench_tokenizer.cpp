@@ -2,6 +2,7 @@
 // file, plus its load time, as one JSON object. Times are the median of --repeat runs (best also given).
 #include "commands.h"
 
+#include "bench_machine.h"
 #include "cli_args.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
@@ -19,12 +20,6 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 }  // namespace
@@ -59,7 +54,7 @@ int bench_tokenizer(int argc, char** argv) {
     decode_s.push_back(seconds_since(start));
   }
   const double bytes = static_cast<double>(text.size()), tokens = static_cast<double>(ids.size());
-  const double enc = std::max(median(encode_s), 1e-9), dec = std::max(median(decode_s), 1e-9);
+  const double enc = std::max(bench_median(encode_s), 1e-9), dec = std::max(bench_median(decode_s), 1e-9);
   const double enc_best = std::max(*std::min_element(encode_s.begin(), encode_s.end()), 1e-9);
   const double dec_best = std::max(*std::min_element(decode_s.begin(), decode_s.end()), 1e-9);
   nlohmann::ordered_json j;

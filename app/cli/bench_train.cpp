@@ -6,6 +6,7 @@
 // backward -> global-norm clipping (1.0) -> AdamW update -> zero_grad, i.e. what an SFT step does.
 #include "commands.h"
 
+#include "bench_machine.h"
 #include "cli_args.h"
 #include "cli_model.h"
 #include "compat/torch_compat.h"
@@ -47,31 +48,6 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 void sync(const at::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize(d.index() < 0 ? 0 : d.index());
-}
-
-// Peak resident set size of this process so far (VmHWM), in MB.
-double peak_rss_mb() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) {
-      std::istringstream s(line.substr(6));
-      double kb = 0;
-      s >> kb;
-      return kb / 1024.0;
-    }
-  return 0.0;
-}
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) {
-      const size_t colon = line.find(':');
-      return colon == std::string::npos ? line : line.substr(colon + 2);
-    }
-  return "unknown";
 }
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -247,7 +223,7 @@ int bench_train(int argc, char** argv) {
     if (s >= warmup) times.push_back(dt);
   }
   profile.reset();
-  const double rss = peak_rss_mb();
+  const double rss = bench_peak_rss_mb();
   const double peak_seconds = args.get_double("peak-seconds");
   const double peak = peak_seconds > 0 ? measure_peak_gflops(opts.device, peak_seconds) : 0.0;
 
@@ -316,7 +292,7 @@ int bench_train(int argc, char** argv) {
   j["skipped_steps"] = skipped;
   j["torch_version"] = compat::torch_version_string();
   j["blas"] = blas.name;
-  j["cpu"] = cpu_model();
+  j["cpu"] = bench_cpu_model();
   j["nproc"] = static_cast<int64_t>(std::thread::hardware_concurrency());
   std::printf("%s\n", j.dump(2).c_str());
   return 0;

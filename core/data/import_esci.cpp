@@ -9,6 +9,7 @@
 #include "data/csv_reader.h"
 #include "data/import_common.h"
 #include "data/text_checks.h"
+#include "text/unicode.h"
 #include "util/error.h"
 
 #include <cctype>
@@ -25,24 +26,6 @@ struct Label {
   float rating;
 };
 constexpr Label kLabels[] = {{"Exact", "E", 3}, {"Substitute", "S", 2}, {"Complement", "C", 1}, {"Irrelevant", "I", 0}};
-
-void utf8_append(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // Decodes the entity at the start of `s` ("&amp;", "&#174;", "&#xAE;") into `out`; returns the bytes it
 // used, 0 when `s` does not start with one this knows ("&4;" and "AT&T" stay as they are).
@@ -71,7 +54,7 @@ size_t entity_decode(std::string_view s, std::string& out) {
   }
   if (k == digits_from || k >= s.size() || s[k] != ';') return 0;
   if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  utf8_append(cp, out);
+  text::utf8_append(out, cp);
   return k + 1;
 }
 
