@@ -1,118 +1,243 @@
-// `recforge-cli demo`: the headless main job until the workbench exists. In about a minute on a laptop
-// CPU it shows the whole engine working: trains a byte-level BPE tokenizer on generated
-// recommendation text, trains a small Llama-architecture model from scratch on it (core/train/pretrain.h:
-// AdamW, warm-up + cosine, clipping), saves both as a Hugging Face folder, and asks the model what each
-// reader picks next.
+// `recforge-cli demo`: the headless main job. On the sample project, on a laptop CPU, it walks the whole
+// product through the List recipe: imports the sample world's data into a project, writes teacher traces,
+// builds (or reuses) the project's base model (`pretrain`, cached by corpus), fine-tunes it on the traces
+// (SFT), then runs GRPO twice from the SFT model — once with no diversity reward, once with a high one —
+// and prints Popularity, ItemKNN, SASRec, the SFT model and both GRPO models on Recall@10, NDCG@10, ILAD,
+// novelty and the world's true satisfaction for the same held-out users. Every run is in the project's run
+// store (`recforge-cli runs --project DIR`). It ends with the three checks the demo exists to show.
 #include "commands.h"
 
 #include "cli_args.h"
-#include "demo_corpus.h"
-#include "generate/generate.h"
-#include "model/transformer.h"
-#include "text/tokenizer.h"
+#include "cli_run.h"
+#include "data/dataset_store.h"
+#include "engine/run_setup.h"
+#include "store/project.h"
+#include "teacher/pretrain_corpus.h"
+#include "teacher/teacher_traces.h"
+#include "text/prompt_presets.h"
 #include "train/pretrain.h"
 #include "util/error.h"
+#include "util/file_io.h"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <numeric>
 
 namespace rf::cli {
 
 namespace {
 
+namespace fs = std::filesystem;
+using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// sample_data/ beside the resources folder the presets were found in (source tree or installed share/).
+std::string demo_sample_data_dir() {
+  const fs::path resources = fs::path(prompt_templates_dir("demo")).parent_path();
+  for (const fs::path& p : {resources.parent_path() / "sample_data", resources / "sample_data"})
+    if (fs::is_regular_file(p / "world.json")) return p.string();
+  throw Error("demo: cannot find sample_data/ beside " + resources.string() + "; give --data DIR");
+}
+
+double mean_of(const std::vector<double>& v, size_t from, size_t to) {
+  if (to <= from) return NAN;
+  return std::accumulate(v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(to), 0.0) /
+         static_cast<double>(to - from);
+}
+
+void set_reward_weight(RunConfig& c, const std::string& name, double w) {
+  for (auto& comp : c.rewards["components"])
+    if (comp.value("name", "") == name) comp["weight"] = w;
+}
 
 }  // namespace
 
 int cmd_demo(int argc, char** argv) {
   CliArgs args("demo",
-               "Headless demo: train a BPE tokenizer and a small Llama-architecture model on generated\n"
-               "recommendation text, save them as a Hugging Face folder, then generate from the model.",
-               {{"out", "DIR", "where the trained tokenizer and model are written", "recforge-demo"},
-                {"steps", "N", "training steps", "300"},
-                {"batch", "B", "sentences per step", "16"},
-                {"lines", "N", "sentences in the generated corpus", "800"},
-                {"lr", "LR", "peak learning rate (warm-up + cosine)", "0.003"},
-                {"seed", "S", "seed for the corpus, the weights and the batches", "7"},
-                {"json", "", "print a JSON summary at the end", ""}});
+               "Headless demo of the List recipe on the sample project: teacher traces, a base model pretrained from\n"
+               "scratch (cached), SFT, then GRPO with no and with a high diversity weight; a table of the baselines\n"
+               "and the models on held-out users, and the trade-off checks. Every run lands in the project's run store.",
+               {{"project", "DIR", "the demo project folder (created when missing)", "recforge-demo"},
+                {"data", "DIR", "the sample world's folder (default: the sample_data/ shipped with RecForge)", ""},
+                {"pretrain-steps", "N", "base model training steps (the tiny size's default)", ""},
+                {"sft-epochs", "E", "SFT epochs over the traces", "1"},
+                {"sft-steps", "N", "SFT steps (overrides --sft-epochs)", "-1"},
+                {"grpo-steps", "N", "GRPO steps of each of the two runs", "30"},
+                {"generations", "G", "GRPO group size", "4"},
+                {"prompts", "B", "GRPO prompts per step", "2"},
+                {"eval-users", "N", "held-out users in the table", "60"},
+                {"completion-tokens", "N", "the longest completion the models may write", "192"},
+                {"diversity", "W", "the diversity weight of the second GRPO run", "3"},
+                {"threads", "N", "CPU intra-op threads (0 = automatic)", "0"},
+                {"seed", "S", "seed of everything", "7"},
+                {"json", "", "JSON lines while running and a JSON summary at the end", ""}});
   if (!args.parse(argc, argv)) return 0;
-  const std::string out = args.get("out");
-  const int64_t steps = args.get_int("steps"), batch = args.get_int("batch"), lines = args.get_int("lines");
-  const double lr = args.get_double("lr");
-  const uint64_t seed = static_cast<uint64_t>(args.get_int("seed"));
-  if (steps < 1 || batch < 1 || lines < 10) throw Error("demo: --steps and --batch must be >= 1, --lines >= 10");
-  const std::string model_dir = out + "/model";
-  std::filesystem::create_directories(model_dir);
   const auto t_start = Clock::now();
+  const std::string project = args.get("project");
+  const std::string data = args.has("data") ? args.get("data") : demo_sample_data_dir();
+  const int seed = static_cast<int>(args.get_int("seed"));
+  const CliRunOutput out = cli_run_output(args.flag("json"), false);
+  auto say = [&](const std::string& line) {
+    if (out.json) std::printf("%s\n", json({{"event", "demo"}, {"message", line}}).dump().c_str());
+    else std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
 
-  // 1-2. Corpus, tokenizer and model trained from scratch (core/train/pretrain.h), one sentence per row.
-  const std::vector<std::string> corpus = demo_corpus_make(static_cast<int>(lines), seed);
-  std::printf("[1/4] corpus: %zu sentences, e.g. \"%s\"\n", corpus.size(), corpus[0].c_str());
-  PretrainOptions po;
-  po.vocab_size = 512;
-  po.max_position_embeddings = 256;
-  po.seq_len = 255;
-  po.packing = false;
-  po.steps = steps;
-  po.batch = batch;
-  po.lr = lr;
-  po.seed = seed;
-  const PretrainResult trained = pretrain_run(corpus, po, model_dir, [&](const PretrainProgress& p) {
-    if (p.stage == PretrainProgress::Stage::tokenizer) {
-      std::printf("[2/4] tokenizer: %lld tokens (%lld merges), %.1f tokens per sentence\n",
-                  static_cast<long long>(p.vocab_size), static_cast<long long>(p.merge_count),
-                  static_cast<double>(p.corpus_tokens) / static_cast<double>(p.documents));
-    } else if (p.stage == PretrainProgress::Stage::start) {
-      std::printf("[3/4] training a %.2fM-parameter Llama-architecture model for %lld steps (batch %lld)\n",
-                  p.parameters / 1e6, static_cast<long long>(steps), static_cast<long long>(batch));
-    } else if (p.skipped) {
-      std::printf("  step %lld: non-finite gradient, step skipped\n", static_cast<long long>(p.step));
-    } else if (p.step % 25 == 0 || p.step == 1 || p.step == p.steps) {
-      std::printf("  step %4lld  loss %.4f  lr %.2e  %.0f tokens/s\n", static_cast<long long>(p.step), p.loss, p.lr,
-                  p.tokens_per_second);
+  // 1. The project and its data.
+  {
+    Project p = project_open(project, true);
+    bool have = false;
+    for (const DatasetInfo& d : dataset_list(p)) have = have || d.name == "sample";
+    if (!have) {
+      ImportOptions io;
+      io.name = "sample";
+      Dataset ds = dataset_open(data, "", io);
+      ds.name = "sample";
+      dataset_save(p, ds, true);
+    }
+  }
+  const Dataset ds = dataset_open(project, "sample", ImportOptions{});
+  say("[1/6] project " + project + ": data set 'sample' (" + std::to_string(ds.items.size()) + " items, " +
+      std::to_string(ds.users.size()) + " users, " + std::to_string(ds.interactions.size()) + " interactions)");
+
+  // 2. Teacher traces (List recipe, every user's last training interaction).
+  const std::string traces = run_sft_data_file(project, [] { RunConfig c; c.recipe = "list"; return c; }());
+  if (!fs::is_regular_file(traces)) {
+    fs::create_directories(fs::path(traces).parent_path());
+    TraceOptions to;
+    to.recipe = "list";
+    to.users = 0;
+    to.seed = static_cast<uint64_t>(seed);
+    to.brief = true;  // short reasoning: every completion token is paid for in rollouts on a 2-core CPU
+    std::string text;
+    const TraceSummary s = traces_generate(ds, to, [&](const json& j) { text += j.dump() + "\n"; });
+    file_write_atomic(traces, text);
+    say("[2/6] teacher traces: " + std::to_string(s.written) + " written to " + traces);
+  } else {
+    say("[2/6] teacher traces: reusing " + traces);
+  }
+
+  // 3. The base model, pretrained on the project's text and the traces (cached by corpus and options).
+  PretrainOptions po = pretrain_options_for_size("tiny");
+  if (args.has("pretrain-steps")) po.steps = args.get_int("pretrain-steps");
+  po.seed = static_cast<uint64_t>(seed);
+  PretrainCorpusOptions co;
+  co.seed = po.seed;
+  const std::vector<std::string> corpus = pretrain_corpus_build(ds, co, {traces});
+  const auto t_pre = Clock::now();
+  const PretrainResult pre = pretrain_cached(corpus, po, run_sample_model_dir(project), false, [&](const PretrainProgress& p) {
+    if (p.stage == PretrainProgress::Stage::step && !out.json && (p.step % 50 == 0 || p.step == p.steps)) {
+      std::printf("\r\033[K  pretrain step %lld/%lld  loss %.3f  %.0f tokens/s", static_cast<long long>(p.step),
+                  static_cast<long long>(p.steps), p.loss, p.tokens_per_second);
+      std::fflush(stdout);
     }
   });
-  const double first_loss = trained.first_loss, loss_value = trained.final_loss;
-  const Tokenizer tok = Tokenizer::load(model_dir);
-  const int64_t eos = tok.eos_ids().empty() ? 0 : tok.eos_ids()[0];
-  auto model = Transformer::load(model_dir);
+  if (!out.json) std::printf("\r\033[K");
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "[3/6] base model: %s %.2fM parameters, loss %.2f -> %.2f (%s, %.0f s)", run_sample_model_dir(project).c_str(),
+                pre.parameters / 1e6, pre.first_loss, pre.final_loss, pre.reused ? "cached" : "trained now", seconds_since(t_pre));
+  say(buf);
+  const auto world = cli_project_world(project, "sample");
 
-  // 3. Ask the model what each reader picks next.
-  std::printf("[4/4] saved to %s; greedy continuations:\n", model_dir.c_str());
-  const std::vector<std::string> prompts = {"Maya likes mystery. Read: The Glass Harbor,",
-                                            "Omar likes science fiction. Read:", "Lena likes cooking. Read:",
-                                            "Tom likes history. Read: River Kings,", "Ines likes travel. Read:"};
-  std::vector<std::vector<int64_t>> prompt_ids;
-  for (const auto& p : prompts) {
-    const auto ids32 = tok.encode(p);
-    prompt_ids.emplace_back(ids32.begin(), ids32.end());
+  // 4. SFT on the traces, with the baselines and the SFT model measured on the held-out users.
+  RunConfig base = run_config_default();
+  base.recipe = "list";
+  base.data.dataset = "sample";
+  base.seed = seed;
+  base.device = "cpu";
+  base.eval.split = "test";
+  base.eval.users = static_cast<int>(args.get_int("eval-users"));
+  base.eval.k = 10;
+  base.grpo.max_prompt_length = 1024;
+  base.grpo.max_completion_length = static_cast<int>(args.get_int("completion-tokens"));
+  RunConfig sft = base;
+  sft.name = "demo sft";
+  sft.trainer = "sft";
+  sft.sft.num_train_epochs = args.get_double("sft-epochs");
+  sft.sft.max_steps = static_cast<int>(args.get_int("sft-steps"));
+  sft.sft.learning_rate = 1e-3;
+  sft.sft.per_device_train_batch_size = 8;
+  sft.sft.max_length = 1400;
+  sft.sft.warmup_ratio = 0.1;
+  sft.sft.logging_steps = 1;
+  RunExecuteOptions ro;
+  ro.world = world.get();
+  ro.threads = static_cast<int>(args.get_int("threads"));
+  ro.evaluate_before = false;
+  say("[4/6] SFT on the traces");
+  const int64_t sft_id = run_create(project, sft);
+  const RunOutcome sft_r = cli_run_execute(project, sft_id, ro, out);
+  if (sft_r.status != "finished") throw Error("demo: the SFT run " + sft_r.status + ": " + sft_r.message);
+
+  // 5-6. GRPO from the SFT model, without and with a diversity reward.
+  RunConfig grpo = base;
+  grpo.trainer = "grpo";
+  grpo.model.source = "hf";
+  grpo.model.path = sft_r.checkpoint;
+  grpo.grpo.num_generations = static_cast<int>(args.get_int("generations"));
+  grpo.grpo.per_device_train_batch_size = grpo.grpo.num_generations * static_cast<int>(args.get_int("prompts"));
+  grpo.grpo.max_steps = static_cast<int>(args.get_int("grpo-steps"));
+  grpo.grpo.learning_rate = 3e-4;
+  grpo.grpo.lr_scheduler_type = "constant";
+  grpo.grpo.temperature = 1.0;
+  grpo.grpo.beta = 0.0;
+  grpo.grpo.save_steps = 10;
+  ro.baselines = false;
+  std::vector<RunOutcome> grpo_r;
+  const double high = args.get_double("diversity");
+  for (double w : {0.0, high}) {
+    RunConfig g = grpo;
+    set_reward_weight(g, "diversity", w);
+    char name[64];
+    std::snprintf(name, sizeof name, "demo grpo diversity %g", w);
+    g.name = name;
+    say(std::string(grpo_r.empty() ? "[5/6] " : "[6/6] ") + "GRPO, diversity weight " + std::to_string(w).substr(0, 4));
+    const int64_t id = run_create(project, g);
+    grpo_r.push_back(cli_run_execute(project, id, ro, out));
+    if (grpo_r.back().status != "finished") throw Error("demo: GRPO run " + std::to_string(id) + " " + grpo_r.back().status + ": " + grpo_r.back().message);
   }
-  GenerateOptions gen;
-  gen.max_new_tokens = 48;
-  gen.eos_ids = {eos};
-  gen.pad_id = eos;
-  GenerateStats stats;
-  const auto results = generate(*model, prompt_ids, gen, &stats);
-  nlohmann::json samples = nlohmann::json::array();
-  for (size_t i = 0; i < prompts.size(); ++i) {
-    const std::string text = tok.decode(std::vector<int32_t>(results[i].tokens.begin(), results[i].tokens.end()), true);
-    std::printf("  %s|%s\n", prompts[i].c_str(), text.c_str());
-    samples.push_back({{"prompt", prompts[i]}, {"completion", text}});
-  }
+
+  // The table and the checks.
+  std::vector<std::pair<std::string, RunMetrics>> rows = sft_r.baselines;
+  rows.emplace_back("SFT", sft_r.last_eval);
+  char label[64];
+  std::snprintf(label, sizeof label, "GRPO div=0");
+  rows.emplace_back(label, grpo_r[0].last_eval);
+  std::snprintf(label, sizeof label, "GRPO div=%g", high);
+  rows.emplace_back(label, grpo_r[1].last_eval);
+  const std::vector<std::string> cols = {"recall@10", "ndcg@10", "ilad", "novelty", "satisfaction"};
+  const auto& rw = grpo_r[0].rewards;
+  const size_t n = rw.size(), w10 = std::min<size_t>(10, n / 2);
+  const double first = mean_of(rw, 0, w10), last = mean_of(rw, n - w10, n);
+  const double sft_ndcg = run_metric(sft_r.last_eval, "ndcg@10"), grpo_ndcg = run_metric(grpo_r[0].last_eval, "ndcg@10");
+  const double ilad0 = run_metric(grpo_r[0].last_eval, "ilad"), ilad1 = run_metric(grpo_r[1].last_eval, "ilad");
+  const bool ok_reward = last > first, ok_acc = grpo_ndcg >= sft_ndcg, ok_div = ilad1 > ilad0;
   const double total = seconds_since(t_start);
-  std::printf("done in %.1f s: loss %.3f -> %.3f; decode %.0f tokens/s\n", total, first_loss, loss_value,
-              stats.decode_seconds > 0 ? stats.decode_tokens / stats.decode_seconds : 0.0);
-  std::printf("try: recforge-cli generate --model %s --prompt \"Nora likes travel. Read:\" --greedy\n", model_dir.c_str());
-  if (args.flag("json")) {
-    nlohmann::json summary = {{"model_dir", model_dir},     {"steps", steps},          {"first_loss", first_loss},
-                              {"final_loss", loss_value},   {"seconds", total},        {"samples", samples},
-                              {"parameters", trained.parameters}};
-    std::printf("%s\n", summary.dump(2).c_str());
+  if (out.json) {
+    json table = json::object();
+    for (const auto& [name, m] : rows) {
+      json r = json::object();
+      for (const auto& [k, v] : m) r[k] = std::isfinite(v) ? json(v) : json(nullptr);
+      table[name] = r;
+    }
+    std::printf("%s\n", json({{"event", "summary"}, {"project", project}, {"runs", {sft_id, grpo_r[0].run, grpo_r[1].run}}, {"table", table},
+                              {"reward_first10", first}, {"reward_last10", last}, {"checks", {{"reward_rises", ok_reward},
+                              {"grpo_at_least_sft_ndcg", ok_acc}, {"diversity_raises_ilad", ok_div}}}, {"seconds", total}}).dump().c_str());
+  } else {
+    std::printf("\nheld-out users (%d, their test interaction; List recipe, pools of %d):\n", base.eval.users, base.data.pool_size);
+    cli_print_metrics_table(rows, cols);
+    std::printf("\nchecks:\n");
+    std::printf("  [%s] GRPO reward rises: mean of the first %zu steps %.3f -> last %zu steps %.3f\n", ok_reward ? "ok" : "NO", w10, first, w10, last);
+    std::printf("  [%s] GRPO at least as accurate as SFT: NDCG@10 %.4f vs %.4f\n", ok_acc ? "ok" : "NO", grpo_ndcg, sft_ndcg);
+    std::printf("  [%s] a high diversity weight raises ILAD: %.4f (weight %g) vs %.4f (weight 0)\n", ok_div ? "ok" : "NO", ilad1, high, ilad0);
+    std::printf("done in %.0f s; runs %lld, %lld, %lld in %s (recforge-cli runs --project %s)\n", total, static_cast<long long>(sft_id),
+                static_cast<long long>(grpo_r[0].run), static_cast<long long>(grpo_r[1].run), project.c_str(), project.c_str());
   }
   return 0;
 }

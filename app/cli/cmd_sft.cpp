@@ -5,6 +5,7 @@
 
 #include "cli_args.h"
 #include "cli_model.h"
+#include "cli_run.h"
 #include "engine/run_config.h"
 #include "text/chat_format.h"
 #include "text/tokenizer.h"
@@ -38,10 +39,13 @@ nlohmann::json json_number(double v) { return std::isfinite(v) ? nlohmann::json(
 }  // namespace
 
 int cmd_sft(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i)  // a recorded run of a project (cli_run.h) rather than files in, folder out
+    if (std::string(argv[i]) == "--project" || std::string(argv[i]).rfind("--project=", 0) == 0) return cli_run_command("sft", argc, argv);
   const RunSftConfig d;
   CliArgs args("sft",
                "Supervised fine-tuning on prompt/completion JSON lines: loss on the completion tokens only,\n"
-               "the prompt wrapped in the model family's chat format (unless --no-chat), checkpoints under --out.",
+               "the prompt wrapped in the model family's chat format (unless --no-chat), checkpoints under --out.\n"
+               "With --project DIR instead: a recorded SFT run of the project from a run config (options as for grpo).",
                {{"model", "DIR", "Hugging Face model folder (config.json, safetensors, tokenizer.json)", ""},
                 {"tokenizer", "DIR", "tokenizer folder or tokenizer.json (default: --model)", ""},
                 {"data", "FILE", "JSON lines with \"prompt\" and \"completion\" (\"system\" optional)", ""},

@@ -38,6 +38,7 @@ int cmd_traces(int argc, char** argv) {
                 {"candidates", "N", "List: pool size, target included (default: the preset's)", ""},
                 {"negatives", "uniform|popularity", "List: how the pool's negatives are drawn", "uniform"},
                 {"history", "N", "most recent interactions in the context's user.history", "50"},
+                {"brief", "", "List, offline teacher: short reasoning (main interests, the first pick, the rest)", ""},
                 {"teacher-url", "URL", "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (http only)", ""},
                 {"teacher-model", "NAME", "the model name for --teacher-url", ""},
                 {"retries", "N", "extra requests for a completion that fails the parser", "2"},
@@ -77,6 +78,7 @@ int cmd_traces(int argc, char** argv) {
   const long long history = args.get_int("history");
   if (history < 0 || history > 100000) throw Error("traces: --history must be in 0..100000");
   o.history_limit = static_cast<int32_t>(history);
+  o.brief = args.flag("brief");
   o.teacher_url = args.get_or("teacher-url", "");
   o.teacher_model = args.get_or("teacher-model", "");
   o.retries = static_cast<int>(args.get_int("retries"));

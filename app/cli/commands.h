@@ -2,6 +2,14 @@
 // follow its name; it returns the process exit code and throws rf::Error for user-facing failures.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
+namespace rf {
+class SqliteDb;
+struct RunRecord;
+}  // namespace rf
+
 namespace rf::cli {
 
 int cmd_tokenize(int argc, char** argv);         // cmd_tokenize.cpp
@@ -21,10 +29,20 @@ int cmd_prompt(int argc, char** argv);           // cmd_prompt.cpp: render a rec
 int cmd_traces(int argc, char** argv);           // cmd_traces.cpp: teacher traces for SFT (JSON lines)
 int cmd_pretrain(int argc, char** argv);         // cmd_pretrain.cpp: a base model from scratch on a data set
 int cmd_sft(int argc, char** argv);              // cmd_sft.cpp: supervised fine-tuning on prompt/completion JSONL
+int cmd_grpo(int argc, char** argv);             // cmd_grpo.cpp: a GRPO run in a project (cli_run.h)
+int cmd_resume(int argc, char** argv);           // cmd_grpo.cpp: continue a run from its last checkpoint
+int cmd_runs(int argc, char** argv);             // cmd_runs.cpp: list the runs of a project's run store, or one run
+int cmd_export(int argc, char** argv);           // cmd_export.cpp: one run's metrics, trajectories, ... as CSV / JSONL
+
+// Shared by runs and export (cmd_runs.cpp): the project's run store opened for reading (rf::Error when the
+// project has none), and a run by id (rf::Error listing the ids that exist).
+SqliteDb cli_open_run_store(const std::string& project_dir);
+RunRecord cli_find_run(SqliteDb& db, int64_t run);
 
 int bench_tokenizer(int argc, char** argv);  // bench_tokenizer.cpp
 int bench_generate(int argc, char** argv);   // bench_generate.cpp
 int bench_train(int argc, char** argv);      // bench_train.cpp
+int bench_grpo(int argc, char** argv);       // bench_grpo.cpp
 int bench_import(int argc, char** argv);     // bench_import.cpp
 int bench_retrieve(int argc, char** argv);   // bench_retrieve.cpp: BM25 retriever throughput
 int bench_reward(int argc, char** argv);     // bench_reward.cpp: reward scoring throughput

@@ -24,7 +24,7 @@ const Subcommand kSubcommands[] = {
     {"chat-format", rf::cli::cmd_chat_format, "wrap messages in a model family's chat format (ChatML, Llama 3)"},
     {"logits", rf::cli::cmd_logits, "print the logits of a Hugging Face model folder for given token ids"},
     {"generate", rf::cli::cmd_generate, "generate tokens or text from a model folder (greedy or sampled)"},
-    {"bench", rf::cli::cmd_bench, "benchmarks printing JSON: tokenizer | generate | train | import | retrieve | reward"},
+    {"bench", rf::cli::cmd_bench, "benchmarks printing JSON: tokenizer | generate | train | grpo | import | retrieve | reward"},
     {"demo", rf::cli::cmd_demo, "headless demo: train a tokenizer and a tiny model, then generate"},
     {"eval", rf::cli::cmd_eval, "fit a baseline on a split and report next-item or rating metrics"},
     {"sample-world", rf::cli::cmd_sample_world, "write the sample world, or replay a recommender against its users"},
@@ -34,7 +34,11 @@ const Subcommand kSubcommands[] = {
     {"prompt", rf::cli::cmd_prompt, "render a recipe's prompt for one user from a data set and a template"},
     {"traces", rf::cli::cmd_traces, "write teacher traces (prompt + completion JSON lines) for SFT and cold start"},
     {"pretrain", rf::cli::cmd_pretrain, "pretrain a small base model (BPE tokenizer + Llama) from scratch on a data set"},
-    {"sft", rf::cli::cmd_sft, "supervised fine-tuning on prompt/completion JSON lines (full or LoRA)"},
+    {"sft", rf::cli::cmd_sft, "supervised fine-tuning on prompt/completion JSON lines (full or LoRA); --project: a recorded run"},
+    {"grpo", rf::cli::cmd_grpo, "a GRPO run in a project: rollouts, rewards, updates, all recorded in the run store"},
+    {"resume", rf::cli::cmd_resume, "continue a run (killed, stopped or failed) from its last checkpoint"},
+    {"runs", rf::cli::cmd_runs, "list the runs recorded in a project, or summarise one (metrics, evaluations, events)"},
+    {"export", rf::cli::cmd_export, "export a run's metrics, trajectories, events and evaluations as CSV / JSON lines"},
 };
 
 void print_usage() {

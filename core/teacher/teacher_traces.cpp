@@ -2,6 +2,7 @@
 // preset, asks the offline teacher (recommender + rule-based writer) or the HTTP teacher for a completion,
 // checks it with the recipe's parser and scores it with the recipe's default reward.
 #include "teacher/teacher_traces.h"
+#include "teacher/recipe_prompts.h"
 
 #include "data/prompt_context.h"
 #include "eval/baseline_factory.h"
@@ -34,30 +35,6 @@ struct LoadedPreset {
   PromptPreset preset;
   Template tmpl;
 };
-
-// Where the trace's held-out interaction sits in the user's time-ordered interactions; -1 = not eligible.
-// `min_history`: interactions needed before it (1; 0 for a shopper's query, which needs no history).
-int64_t holdout_position(const UserSplit& s, size_t interactions, const std::string& holdout, int64_t min_history) {
-  int64_t pos = -1;
-  if (holdout == "train")
-    pos = static_cast<int64_t>(s.train.size()) - 1;
-  else if (holdout == "valid")
-    pos = s.valid.empty() ? -1 : static_cast<int64_t>(s.train.size());
-  else
-    pos = s.test.empty() ? -1 : static_cast<int64_t>(s.train.size() + s.valid.size());
-  if (pos < min_history || pos >= static_cast<int64_t>(interactions)) return -1;
-  return pos;
-}
-
-// The first `n` of `eligible` in a seeded shuffle, back in user order (n <= 0: all).
-std::vector<int32_t> users_pick(std::vector<int32_t> eligible, int32_t n, uint64_t seed) {
-  if (n <= 0 || static_cast<size_t>(n) >= eligible.size()) return eligible;
-  std::mt19937_64 gen(seed ^ 0x7EAC4E5ULL);
-  for (size_t i = eligible.size() - 1; i > 0; --i) std::swap(eligible[i], eligible[static_cast<size_t>(gen() % (i + 1))]);
-  eligible.resize(static_cast<size_t>(n));
-  std::sort(eligible.begin(), eligible.end());
-  return eligible;
-}
 
 json reward_config_for(const std::string& recipe, const PromptItemStats& stats) {
   json config = reward_preset_for_recipe(recipe_from_name(recipe, "traces --recipe"));
@@ -137,7 +114,7 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
   for (int32_t u = 0; u < ds.user_count(); ++u) {
     const int64_t min_history = preset_name_of(u) == "query_rewrite" ? 0 : 1;
     const int64_t p =
-        holdout_position(split.users[static_cast<size_t>(u)], histories[static_cast<size_t>(u)].size(), o.holdout, min_history);
+        recipe_holdout_position(split.users[static_cast<size_t>(u)], histories[static_cast<size_t>(u)].size(), o.holdout, min_history);
     if (p < 0) continue;
     if (o.recipe == "rating" &&
         !ds.interactions[static_cast<size_t>(histories[static_cast<size_t>(u)][static_cast<size_t>(p)])].has_rating())
@@ -149,7 +126,7 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
   if (eligible.empty())
     throw Error("traces: no user of dataset '" + ds.name + "' has a history before its " + o.holdout + " interaction" +
                 (o.recipe == "rating" ? " (with a rating)" : "") + " (users need 3+ interactions for leave-last-out)");
-  const std::vector<int32_t> users = users_pick(eligible, o.users, o.seed);
+  const std::vector<int32_t> users = recipe_users_pick(eligible, o.users, o.seed);
 
   // The recipe's reward, and what it needs.
   RewardComposite reward(reward_config_for(o.recipe, stats), "traces reward");
@@ -303,7 +280,7 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
       });
       std::vector<size_t> ranked(order.begin(), order.begin() + request.k);
       std::vector<size_t> left_out(order.rbegin(), order.rend() - request.k);
-      completion = teacher_write_list(context, ranked, left_out, rng);
+      completion = teacher_write_list(context, ranked, left_out, rng, o.brief);
     } else if (o.recipe == "rating") {
       record["teacher"] = "rationalised";
       completion = teacher_write_rating(context, true_rating, rng);

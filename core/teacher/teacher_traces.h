@@ -38,6 +38,7 @@ struct TraceOptions {
   int32_t candidates = 0;  // List: pool size, target included (0 = the preset's)
   NegativeSampling sampling = NegativeSampling::Uniform;
   int32_t history_limit = 50;  // user.history entries in the context (the templates show the last 10)
+  bool brief = false;          // List, offline: short reasoning (main interests, the first pick, the rest)
   // HTTP teacher (teacher_url non-empty).
   std::string teacher_url;  // e.g. http://127.0.0.1:8000/v1
   std::string teacher_model;

@@ -188,7 +188,7 @@ std::string left_out_reason(const HistoryProfile& p, const json& c, PhraseRng& r
 }  // namespace
 
 std::string teacher_write_list(const json& context, const std::vector<size_t>& ranked, const std::vector<size_t>& left_out,
-                               PhraseRng& rng) {
+                               PhraseRng& rng, bool brief) {
   const json& candidates = context.at("candidates");
   for (size_t i : ranked)
     if (i >= candidates.size())
@@ -198,12 +198,14 @@ std::string teacher_write_list(const json& context, const std::vector<size_t>& r
 
   std::vector<std::string> sentences;
   sentences.push_back(opening(p, rng));
-  if (std::string s = recent(p, rng); !s.empty()) sentences.push_back(std::move(s));
-  if (std::string s = ratings(p, rng); !s.empty()) sentences.push_back(std::move(s));
-  // The rating and recent sentences may swap: a second source of variety in the order of ideas.
-  if (sentences.size() == 3 && rng.chance(30)) std::swap(sentences[1], sentences[2]);
+  if (!brief) {
+    if (std::string s = recent(p, rng); !s.empty()) sentences.push_back(std::move(s));
+    if (std::string s = ratings(p, rng); !s.empty()) sentences.push_back(std::move(s));
+    // The rating and recent sentences may swap: a second source of variety in the order of ideas.
+    if (sentences.size() == 3 && rng.chance(30)) std::swap(sentences[1], sentences[2]);
+  }
 
-  const size_t explained = std::min<size_t>(ranked.size(), 2 + rng.below(2));
+  const size_t explained = std::min<size_t>(ranked.size(), brief ? 1 : 2 + rng.below(2));
   std::set<std::string> used;
   for (size_t r = 0; r < explained; ++r) sentences.push_back(chosen(p, candidates[ranked[r]], r, rng, used));
   if (ranked.size() > explained) {
@@ -217,7 +219,7 @@ std::string teacher_write_list(const json& context, const std::vector<size_t>& r
                                      "Then {rest}, each a little further from the user's core interests."},
                                     {{"rest", phrase_join(rest)}}));
   }
-  if (!left_out.empty() && left_out[0] < candidates.size()) sentences.push_back(left_out_reason(p, candidates[left_out[0]], rng));
+  if (!brief && !left_out.empty() && left_out[0] < candidates.size()) sentences.push_back(left_out_reason(p, candidates[left_out[0]], rng));
 
   std::string think;
   for (const auto& s : sentences) think += (think.empty() ? "" : " ") + s;

@@ -18,8 +18,10 @@ namespace rf {
 
 // `ranked`: positions in context.candidates, best first (the answer, usually context.k of them).
 // `left_out`: positions not chosen, least suitable first; the first one is explained.
+// `brief`: only the main interests, the first pick's reason and the rest (about a third of the length), for
+// small models and CPU budgets where every completion token costs.
 std::string teacher_write_list(const nlohmann::json& context, const std::vector<size_t>& ranked,
-                               const std::vector<size_t>& left_out, PhraseRng& rng);
+                               const std::vector<size_t>& left_out, PhraseRng& rng, bool brief = false);
 
 // context.target is the item to rate; `true_rating` the user's actual rating, written in <rate>.
 std::string teacher_write_rating(const nlohmann::json& context, double true_rating, PhraseRng& rng);

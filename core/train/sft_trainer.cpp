@@ -3,6 +3,7 @@
 #include "train/sft_trainer.h"
 
 #include "train/adamw.h"
+#include "train/checkpoint_dir.h"
 #include "train/grad_accumulation.h"
 #include "train/grad_clip.h"
 #include "train/lr_schedule.h"
@@ -14,13 +15,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <numeric>
 #include <random>
 
 namespace rf {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -102,28 +100,16 @@ double sft_eval_loss(Transformer& model, const std::vector<SftExample>& examples
 }
 
 void sft_checkpoint_write(Transformer& model, const std::string& dir, const SftOptions& options) {
-  const fs::path final_dir(dir), tmp(dir + ".tmp");
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  fs::create_directories(tmp);
-  if (options.lora) {
-    LoraSaveOptions lo;
-    lo.base_model_name_or_path = options.base_model_name_or_path;
-    lora_save_peft(model, tmp.string(), lo);
-  } else {
-    model.save(tmp.string());
-  }
-  for (const std::string& f : options.copy_files)
-    if (fs::exists(f)) fs::copy_file(f, tmp / fs::path(f).filename(), fs::copy_options::overwrite_existing);
-  if (fs::exists(final_dir)) {  // replace: move the old one aside first so a crash never leaves neither
-    const fs::path old(dir + ".old");
-    fs::remove_all(old, ec);
-    fs::rename(final_dir, old);
-    fs::rename(tmp, final_dir);
-    fs::remove_all(old, ec);
-  } else {
-    fs::rename(tmp, final_dir);
-  }
+  checkpoint_dir_write(dir, [&](const std::string& tmp) {
+    if (options.lora) {
+      LoraSaveOptions lo;
+      lo.base_model_name_or_path = options.base_model_name_or_path;
+      lora_save_peft(model, tmp, lo);
+    } else {
+      model.save(tmp);
+    }
+    checkpoint_copy_files(options.copy_files, tmp);
+  });
 }
 
 SftResult sft_train(Transformer& model, const std::vector<SftExample>& examples, const SftOptions& options,

@@ -1,0 +1,205 @@
+// Evaluating a run's model and the classic baselines on the same held-out prompts (see run_eval.h).
+#include "engine/run_eval.h"
+
+#include "data/prompt_context.h"
+#include "eval/baseline_factory.h"
+#include "eval/metrics.h"
+#include "generate/generate.h"
+#include "util/error.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+namespace rf {
+
+double run_metric(const RunMetrics& m, const std::string& name) {
+  for (const auto& [k, v] : m)
+    if (k == name) return v;
+  return NAN;
+}
+
+ModelAnswers run_eval_model_answers(RunModel& m, const std::vector<RecipePrompt>& prompts, RewardComposite& reward,
+                                    const RewardContext& context, const RunEvalOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ModelAnswers out;
+  out.completions.resize(prompts.size());
+  out.tokens.resize(prompts.size());
+  const size_t batch = static_cast<size_t>(std::max<int64_t>(1, o.batch));
+  for (size_t start = 0; start < prompts.size(); start += batch) {
+    const size_t end = std::min(prompts.size(), start + batch);
+    std::vector<std::vector<int64_t>> ids;
+    for (size_t i = start; i < end; ++i)
+      ids.push_back(run_model_prompt_ids(m, prompts[i].system, prompts[i].prompt, prompts[i].prefill, o.max_prompt_length));
+    GenerateOptions g;
+    g.max_new_tokens = o.max_new_tokens;
+    g.sampling.do_sample = !o.greedy;
+    g.sampling.temperature = o.temperature;
+    g.sampling.top_p = o.top_p;
+    g.eos_ids = m.eos_ids;
+    g.stop_strings = prompts[start].stop;  // one preset per run, so one set of stop strings per batch
+    g.decode = [&m](const std::vector<int64_t>& t) { return run_model_decode(m, t); };
+    g.seed = o.seed + start;
+    g.pad_id = m.pad_id;
+    const auto results = generate(*m.model, ids, g);
+    for (size_t i = start; i < end; ++i) {
+      out.completions[i] = prompts[i].prefill + run_model_decode(m, results[i - start].tokens);
+      out.tokens[i] = static_cast<int64_t>(results[i - start].tokens.size());
+    }
+  }
+  std::vector<RewardInput> inputs;
+  inputs.reserve(prompts.size());
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    inputs.push_back(recipe_prompt_reward_input(prompts[i], &context));
+    inputs.back().completion = out.completions[i];
+  }
+  out.rewards = reward.score_batch(inputs);
+  for (auto& in : inputs) out.parsed.push_back(std::move(in.parsed));
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+RunMetrics run_eval_list_metrics(const RewardContext& context, const std::vector<RecipePrompt>& prompts,
+                                 const std::vector<std::vector<int32_t>>& lists, int k, const SampleWorld* world) {
+  if (lists.size() != prompts.size()) throw Error("run_eval_list_metrics: one list per prompt");
+  const Dataset& ds = *context.dataset;
+  const RewardCatalogue& cat = context.catalogue;
+  double recall = 0, ndcg = 0, ilad = 0, novelty = 0, satisfaction = 0;
+  int64_t with_novelty = 0, with_world = 0;
+  std::vector<std::vector<int32_t>> cut(lists.size());
+  for (size_t i = 0; i < lists.size(); ++i) {
+    cut[i].assign(lists[i].begin(), lists[i].begin() + std::min<std::ptrdiff_t>(k, static_cast<std::ptrdiff_t>(lists[i].size())));
+    recall += metric_recall_at(cut[i], prompts[i].targets, k);
+    ndcg += metric_ndcg_at(cut[i], prompts[i].targets, k);
+    std::vector<std::vector<int32_t>> cats;
+    for (int32_t it : cut[i]) cats.push_back(cat.category_ids[static_cast<size_t>(it)]);
+    ilad += list_ilad_jaccard(cats);
+    if (!cut[i].empty()) {
+      novelty += list_novelty_normalised(cut[i], cat.popularity, cat.total_interactions);
+      ++with_novelty;
+    }
+    if (world) {
+      const int32_t wu = world->dataset.user_find(ds.users[static_cast<size_t>(prompts[i].user)].id);
+      std::vector<int32_t> wl;
+      for (int32_t it : cut[i]) {
+        const int32_t wi = world->dataset.item_find(ds.items[static_cast<size_t>(it)].id);
+        if (wi >= 0) wl.push_back(wi);
+      }
+      // An empty or unreadable answer satisfies nobody: it counts as 0.
+      if (wu >= 0) {
+        satisfaction += wl.empty() ? 0.0 : sample_world_score_list(*world, wu, wl).mean_satisfaction;
+        ++with_world;
+      }
+    }
+  }
+  const double n = std::max<double>(1.0, static_cast<double>(lists.size()));
+  const std::string ks = std::to_string(k);
+  RunMetrics m = {{"recall@" + ks, recall / n},
+                  {"ndcg@" + ks, ndcg / n},
+                  {"ilad", ilad / n},
+                  {"novelty", with_novelty ? novelty / static_cast<double>(with_novelty) : 0.0},
+                  {"coverage", catalogue_coverage(cut, ds.item_count())}};
+  if (world) m.emplace_back("satisfaction", with_world ? satisfaction / static_cast<double>(with_world) : NAN);
+  return m;
+}
+
+std::vector<std::vector<int32_t>> run_eval_baseline_lists(const Recommender& model, const Dataset& ds,
+                                                          const std::vector<RecipePrompt>& prompts, int k) {
+  const auto sequences = dataset_user_item_sequences(ds);
+  std::vector<int32_t> users;
+  std::vector<std::vector<int32_t>> histories;
+  for (const RecipePrompt& p : prompts) {
+    users.push_back(p.user);
+    const auto& s = sequences[static_cast<size_t>(p.user)];
+    histories.emplace_back(s.begin(), s.begin() + std::min<std::ptrdiff_t>(p.position, static_cast<std::ptrdiff_t>(s.size())));
+  }
+  std::vector<std::vector<float>> scores;
+  model.score(users, histories, scores);
+  std::vector<std::vector<int32_t>> out(prompts.size());
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    std::vector<int32_t> pool = prompts[i].pool;
+    const auto& sc = scores[i];
+    std::stable_sort(pool.begin(), pool.end(), [&](int32_t a, int32_t b) {
+      return sc[static_cast<size_t>(a)] > sc[static_cast<size_t>(b)];
+    });
+    if (static_cast<int>(pool.size()) > k) pool.resize(static_cast<size_t>(k));
+    out[i] = std::move(pool);
+  }
+  return out;
+}
+
+RunMetrics run_eval_answers_metrics(const std::string& recipe, const RewardContext& context,
+                                    const std::vector<RecipePrompt>& prompts, const ModelAnswers& a, int k,
+                                    const SampleWorld* world, double rating_mid) {
+  const double n = std::max<double>(1.0, static_cast<double>(prompts.size()));
+  double format = 0, reward = 0, tokens = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    format += a.parsed[i].format_ok() ? 1.0 : 0.0;
+    reward += a.rewards[i].total;
+    tokens += static_cast<double>(a.tokens[i]);
+  }
+  RunMetrics m;
+  if (recipe == "list") {
+    std::vector<std::vector<int32_t>> lists;
+    for (const auto& p : a.parsed) lists.push_back(p.items);
+    m = run_eval_list_metrics(context, prompts, lists, k, world);
+  } else if (recipe == "rating") {
+    std::vector<double> pred, truth;
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      pred.push_back(std::isnan(a.parsed[i].rating) ? rating_mid : a.parsed[i].rating);
+      truth.push_back(prompts[i].true_rating);
+    }
+    m = {{"mae", rating_mae(pred, truth)}, {"rmse", rating_rmse(pred, truth)}};
+  } else {
+    double ndcg = 0;
+    for (const auto& p : a.parsed) ndcg += p.ndcg;
+    m = {{"ndcg", ndcg / n}};
+  }
+  m.emplace_back("format", format / n);
+  m.emplace_back("reward", reward / n);
+  m.emplace_back("completion_tokens", tokens / n);
+  return m;
+}
+
+}  // namespace rf
+
+namespace rf {
+
+std::vector<std::pair<std::string, RunMetrics>> run_eval_baselines(
+    const std::string& recipe, const Dataset& ds, const Split& split, const RewardContext& context,
+    const std::vector<RecipePrompt>& prompts, std::vector<std::string> names, int k, uint64_t seed,
+    const SampleWorld* world, const std::function<void(const std::string&)>& log) {
+  std::vector<std::pair<std::string, RunMetrics>> out;
+  if (recipe == "query") return out;
+  if (names.empty())
+    names = recipe == "rating" ? std::vector<std::string>{"global-mean", "user-mean", "item-mean", "biased-mf"}
+                               : std::vector<std::string>{"pop", "itemknn", "sasrec"};
+  for (const std::string& name : names) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (recipe == "rating") {
+      auto model = rating_predictor_create(name);
+      model->fit(ds, prompt_train_interactions(ds, split), seed);
+      std::vector<double> pred, truth;
+      for (const RecipePrompt& p : prompts) {
+        pred.push_back(model->predict(p.user, p.targets.front()));
+        truth.push_back(p.true_rating);
+      }
+      out.emplace_back(model->name(), RunMetrics{{"mae", rating_mae(pred, truth)}, {"rmse", rating_rmse(pred, truth)}});
+    } else {
+      auto model = recommender_create(name);
+      FitData fd;
+      fd.ds = &ds;
+      fd.split = &split;
+      fd.seed = seed;
+      model->fit(fd);
+      out.emplace_back(model->name(), run_eval_list_metrics(context, prompts, run_eval_baseline_lists(*model, ds, prompts, k), k, world));
+    }
+    if (log)
+      log("baseline " + out.back().first + " fitted and scored in " +
+          std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()).substr(0, 5) + " s");
+  }
+  return out;
+}
+
+}  // namespace rf

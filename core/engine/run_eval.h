@@ -1,0 +1,81 @@
+// Evaluating a run on held-out users (DESIGN.md §1, §7): the model answers each prompt greedily (or with the
+// run's sampling), its answers are parsed and scored by the recipe's reward, and the recipe's papers' metrics
+// are computed from them; the classic baselines answer the same prompts (List: they rank the same candidate
+// pool) so that every row of a comparison table is measured on the same users, pools and cut-off.
+//   List    recall@k, ndcg@k, ilad (Jaccard over categories), novelty (normalised self-information),
+//           coverage, format (share of answers that parse), reward; satisfaction (the sample world's true
+//           mean satisfaction with the list) when a world is given
+//   Rating  mae, rmse (answers that do not parse count as the scale's midpoint), format, reward
+//   Query   ndcg (retrieval NDCG@k of the written query), format, reward
+#pragma once
+
+#include "data/dataset.h"
+#include "data/sample_world.h"
+#include "engine/run_model.h"
+#include "eval/recommender.h"
+#include "reward/reward_composite.h"
+#include "teacher/recipe_prompts.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rf {
+
+using RunMetrics = std::vector<std::pair<std::string, double>>;
+
+struct RunEvalOptions {
+  int64_t max_new_tokens = 256;
+  int64_t max_prompt_length = 512;
+  int64_t batch = 32;          // prompts generated together
+  bool greedy = true;
+  double temperature = 1.0;    // sampling only
+  double top_p = 1.0;
+  uint64_t seed = 0;
+};
+
+struct ModelAnswers {
+  std::vector<std::string> completions;     // prefill + generated text
+  std::vector<RewardBreakdown> rewards;
+  std::vector<ParsedCompletion> parsed;
+  std::vector<int64_t> tokens;              // generated tokens per answer
+  double seconds = 0;
+};
+
+// The model's answers to `prompts`, scored with `reward` (parsed once each).
+ModelAnswers run_eval_model_answers(RunModel& model, const std::vector<RecipePrompt>& prompts, RewardComposite& reward,
+                                    const RewardContext& context, const RunEvalOptions& options);
+
+// List recipe metrics of ranked lists (item indices), one per prompt, cut at k.
+RunMetrics run_eval_list_metrics(const RewardContext& context, const std::vector<RecipePrompt>& prompts,
+                                 const std::vector<std::vector<int32_t>>& lists, int k, const SampleWorld* world = nullptr);
+
+// A fitted recommender's lists: each prompt's candidate pool ranked by its scores for the user's history
+// before the held-out interaction (ties by pool order).
+std::vector<std::vector<int32_t>> run_eval_baseline_lists(const Recommender& model, const Dataset& ds,
+                                                          const std::vector<RecipePrompt>& prompts, int k);
+
+// The recipe's metrics for a model's answers (see the file comment).
+RunMetrics run_eval_answers_metrics(const std::string& recipe, const RewardContext& context,
+                                    const std::vector<RecipePrompt>& prompts, const ModelAnswers& answers, int k,
+                                    const SampleWorld* world = nullptr, double rating_mid = 3.0);
+
+// The value of `name` in `m`, NaN when absent.
+double run_metric(const RunMetrics& m, const std::string& name);
+
+}  // namespace rf
+
+namespace rf {
+
+// The classic baselines (core/eval/baseline_factory.h names; empty = the recipe's standard set) fitted on
+// the split's training part and measured on the same prompts as the model: List ranks each prompt's pool
+// (run_eval_baseline_lists); Rating predicts each held-out rating (mae, rmse). The Query recipe has no
+// classic baseline here (empty result). `log` (may be empty) gets one line per baseline fitted.
+std::vector<std::pair<std::string, RunMetrics>> run_eval_baselines(
+    const std::string& recipe, const Dataset& ds, const Split& split, const RewardContext& context,
+    const std::vector<RecipePrompt>& prompts, std::vector<std::string> names, int k, uint64_t seed,
+    const SampleWorld* world = nullptr, const std::function<void(const std::string&)>& log = {});
+
+}  // namespace rf

@@ -1,0 +1,18 @@
+// Checkpoint folders written atomically: the caller fills "<dir>.tmp", then checkpoint_dir_commit() renames
+// it over <dir> (an existing <dir> is moved aside to "<dir>.old" first and removed last), so a process
+// killed at any moment leaves either the old checkpoint or the new one, never a half-written folder.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace rf {
+
+// Makes an empty "<dir>.tmp" (removing a stale one), calls fill(tmp_path), then commits it as <dir>.
+void checkpoint_dir_write(const std::string& dir, const std::function<void(const std::string& tmp)>& fill);
+
+// Copies each existing file of `files` into `dir` (tokenizer.json, tokenizer_config.json, ...); missing ones are skipped.
+void checkpoint_copy_files(const std::vector<std::string>& files, const std::string& dir);
+
+}  // namespace rf

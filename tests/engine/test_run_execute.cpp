@@ -1,0 +1,331 @@
+// Runs of a project end to end through core/engine (run_execute.h, run_controller.h) on the sample world
+// with a small model pretrained here: every GRPO step lands in the run store (metrics under TRL's names,
+// one trajectory per completion whose total is its weighted breakdown and whose advantages are centred
+// per group, checkpoints, events); a run cut off after a checkpoint resumes with the same curves as an
+// uninterrupted one (same seed: the resumed steps' rewards and losses are those of the straight run);
+// the controller pauses, takes live weight / temperature changes at the next step, and stops with a
+// checkpoint; β = 0 builds no reference model; an SFT run records its loss and checkpoints.
+#include "data/dataset_store.h"
+#include "engine/run_controller.h"
+#include "engine/run_execute.h"
+#include "engine/run_setup.h"
+#include "store/project.h"
+#include "store/run_store.h"
+#include "teacher/pretrain_corpus.h"
+#include "train/pretrain.h"
+#include "util/error.h"
+
+#include "support/suite_registry.h"
+
+#include <QtTest/QtTest>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kSampleData = std::string(RECFORGE_FIXTURES_DIR) + "/../../sample_data";
+
+// A GRPO config small enough for a test: 2 prompts x 2 completions of at most 12 tokens per step.
+rf::RunConfig grpo_config(int steps, int save_steps) {
+  rf::RunConfig c = rf::run_config_default();
+  c.recipe = "list";
+  c.trainer = "grpo";
+  c.data.dataset = "sample";
+  c.data.max_users = 40;
+  c.device = "cpu";
+  c.seed = 11;
+  c.grpo.num_generations = 2;
+  c.grpo.per_device_train_batch_size = 4;
+  c.grpo.max_steps = steps;
+  c.grpo.save_steps = save_steps;
+  c.grpo.max_prompt_length = 96;
+  c.grpo.max_completion_length = 12;
+  c.grpo.learning_rate = 1e-3;
+  c.grpo.lr_scheduler_type = "constant";
+  c.grpo.beta = 0.0;
+  c.eval.users = 2;
+  return c;
+}
+
+rf::RunExecuteOptions quiet_options(bool resume = false) {
+  rf::RunExecuteOptions o;
+  o.resume = resume;
+  o.baselines = false;
+  o.evaluate = false;
+  o.threads = 2;
+  return o;
+}
+
+std::map<int64_t, std::map<std::string, double>> metrics_by_step(rf::SqliteDb& db, int64_t run) {
+  std::map<int64_t, std::map<std::string, double>> out;
+  for (const rf::MetricRow& m : rf::run_store_metrics(db, run)) out[m.step][m.name] = m.value;
+  return out;
+}
+
+std::vector<int64_t> event_steps(rf::SqliteDb& db, int64_t run, rf::RunEventKind kind) {
+  std::vector<int64_t> out;
+  for (const rf::EventRow& e : rf::run_store_events(db, run))
+    if (e.kind == kind) out.push_back(e.step);
+  return out;
+}
+
+struct CutAfter {};  // thrown from a hook to end a run the way a crash would: no stop, no final checkpoint
+
+}  // namespace
+
+class TestRunExecute : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  std::string project_;
+
+  rf::SqliteDb db() { return rf::run_store_open(rf::run_store_path(project_), false); }
+  std::string status_of(int64_t run) {
+    rf::SqliteDb d = db();
+    return rf::run_store_run(d, run)->status;
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    project_ = dir_.filePath("project").toStdString();
+    rf::Project p = rf::project_open(project_, true);
+    rf::ImportOptions io;
+    io.name = "sample";
+    rf::Dataset ds = rf::dataset_open(kSampleData, "", io);
+    ds.name = "sample";
+    rf::dataset_save(p, ds, true);
+    // The project's base model: a BPE tokenizer and a two-layer model trained briefly on its text.
+    rf::PretrainOptions o;
+    o.vocab_size = 512;
+    o.hidden_size = 32;
+    o.intermediate_size = 64;
+    o.num_hidden_layers = 2;
+    o.num_attention_heads = 2;
+    o.num_key_value_heads = 1;
+    o.max_position_embeddings = 256;
+    o.seq_len = 64;
+    o.batch = 8;
+    o.steps = 20;
+    o.lr = 1e-2;
+    o.seed = 5;
+    rf::PretrainCorpusOptions co;
+    co.seed = 5;
+    rf::pretrain_cached(rf::pretrain_corpus_build(ds, co, {}), o, rf::run_sample_model_dir(project_), false);
+  }
+
+  void grpo_run_records_every_step() {
+    const int64_t run = rf::run_create(project_, grpo_config(4, 2));
+    std::vector<int64_t> hook_steps;
+    rf::RunHooks hooks;
+    hooks.on_step = [&](const rf::RunProgress& p) { hook_steps.push_back(p.step); };
+    rf::RunControl control;
+    const rf::RunOutcome out = rf::run_execute(project_, run, &control, hooks, quiet_options());
+    QCOMPARE(out.status, std::string("finished"));
+    QCOMPARE(out.steps, int64_t(4));
+    QCOMPARE(hook_steps, (std::vector<int64_t>{1, 2, 3, 4}));
+
+    rf::SqliteDb d = db();
+    QCOMPARE(rf::run_store_run(d, run)->status, std::string("finished"));
+    const auto metrics = metrics_by_step(d, run);
+    QCOMPARE(metrics.size(), size_t(4));
+    for (const auto& [step, m] : metrics) {
+      for (const char* name : {"reward", "reward_std", "frac_reward_zero_std", "rewards/ndcg/mean", "rewards/diversity/mean", "loss",
+                               "learning_rate", "grad_norm", "completions/mean_length", "step_time"})
+        QVERIFY2(m.count(name), (std::to_string(step) + ": " + name).c_str());
+      QVERIFY(!m.count("kl"));  // β = 0: no KL, as TRL
+      QCOMPARE(m.at("learning_rate"), 1e-3);
+      QVERIFY(m.at("completions/mean_length") >= 1 && m.at("completions/mean_length") <= 12);
+    }
+    // Trajectories: 2 groups x 2 completions per step; totals are the weighted sums of their breakdowns,
+    // advantages are centred within each group, and the step's mean total is its "reward" metric.
+    QCOMPARE(rf::run_store_trajectory_steps(d, run), (std::vector<int64_t>{1, 2, 3, 4}));
+    for (int64_t step = 1; step <= 4; ++step) {
+      const std::vector<rf::TrajectoryRow> rows = rf::run_store_trajectories(d, run, step);
+      QCOMPARE(rows.size(), size_t(4));
+      double total_sum = 0;
+      std::map<int64_t, double> adv_sum;
+      for (const rf::TrajectoryRow& t : rows) {
+        double weighted = 0;
+        for (const auto& term : t.rewards)
+          if (!term["weighted"].is_null()) weighted += term["weighted"].get<double>();
+        QVERIFY(std::abs(weighted - t.total) < 1e-6);
+        QVERIFY(t.tokens >= 1 && t.tokens <= 12);
+        QVERIFY(t.parsed.contains("format_ok"));
+        QVERIFY(t.user >= 0);
+        total_sum += t.total;
+        adv_sum[t.group_id] += t.advantage;
+      }
+      QCOMPARE(adv_sum.size(), size_t(2));
+      for (const auto& [g, s] : adv_sum) QVERIFY(std::abs(s) < 1e-4);
+      QVERIFY(std::abs(total_sum / 4 - metrics.at(step).at("reward")) < 1e-5);
+    }
+    // Checkpoints every 2 steps, each a whole folder with the trainer's state, each announced as an event.
+    const auto cks = rf::run_store_checkpoints(d, run);
+    QCOMPARE(cks.size(), size_t(2));
+    QCOMPARE(cks[0].step, int64_t(2));
+    QCOMPARE(cks[1].step, int64_t(4));
+    for (const auto& ck : cks) {
+      QVERIFY(fs::is_regular_file(fs::path(ck.path) / "trainer_state.json"));
+      QVERIFY(fs::is_regular_file(fs::path(ck.path) / "model.safetensors"));
+      QVERIFY(!fs::exists(ck.path + ".tmp"));
+    }
+    QCOMPARE(out.checkpoint, cks[1].path);
+    QCOMPARE(event_steps(d, run, rf::RunEventKind::checkpoint), (std::vector<int64_t>{2, 4}));
+    QCOMPARE(rf::run_store_integrity_check(d), std::string("ok"));
+  }
+
+  // The run dies after step 3 (past the checkpoint at 2): resuming cuts the store back to step 2 and runs
+  // 3 and 4 again, giving exactly the numbers of a run that was never interrupted.
+  void resume_continues_the_same_curves() {
+    const int64_t straight = rf::run_create(project_, grpo_config(4, 2));
+    rf::RunControl c1;
+    QCOMPARE(rf::run_execute(project_, straight, &c1, {}, quiet_options()).status, std::string("finished"));
+
+    const int64_t cut = rf::run_create(project_, grpo_config(4, 2));
+    rf::RunHooks crash;
+    crash.on_step = [](const rf::RunProgress& p) {
+      if (p.step == 3) throw CutAfter{};
+    };
+    rf::RunControl c2;
+    QVERIFY_THROWS_EXCEPTION(CutAfter, rf::run_execute(project_, cut, &c2, crash, quiet_options()));
+    {
+      rf::SqliteDb d = db();
+      QCOMPARE(rf::run_store_last_step(d, cut), int64_t(3));  // step 3 was recorded, its checkpoint was not
+      QCOMPARE(rf::run_store_checkpoints(d, cut).size(), size_t(1));
+    }
+    rf::RunControl c3;
+    const rf::RunOutcome resumed = rf::run_execute(project_, cut, &c3, {}, quiet_options(true));
+    QCOMPARE(resumed.status, std::string("finished"));
+    QCOMPARE(resumed.rewards.size(), size_t(2));  // steps 3 and 4 only
+
+    rf::SqliteDb d = db();
+    const auto a = metrics_by_step(d, straight), b = metrics_by_step(d, cut);
+    QCOMPARE(b.size(), size_t(4));
+    QCOMPARE(rf::run_store_trajectory_steps(d, cut), (std::vector<int64_t>{1, 2, 3, 4}));
+    QCOMPARE(rf::run_store_trajectories(d, cut, 3).size(), size_t(4));  // not 8: the first step 3 is gone
+    for (int64_t step = 1; step <= 4; ++step)
+      for (const char* name : {"reward", "loss", "grad_norm", "completions/mean_length"}) {
+        const double x = a.at(step).at(name), y = b.at(step).at(name);
+        QVERIFY2(std::abs(x - y) <= 1e-4 * (1 + std::abs(x)),
+                 (std::to_string(step) + " " + name + ": " + std::to_string(x) + " vs " + std::to_string(y)).c_str());
+      }
+    for (int64_t step = 3; step <= 4; ++step) {
+      const auto ta = rf::run_store_trajectories(d, straight, step), tb = rf::run_store_trajectories(d, cut, step);
+      for (size_t i = 0; i < ta.size(); ++i) QCOMPARE(tb[i].completion, ta[i].completion);
+    }
+    QCOMPARE(event_steps(d, cut, rf::RunEventKind::resume), (std::vector<int64_t>{2}));
+    QCOMPARE(rf::run_store_integrity_check(d), std::string("ok"));
+  }
+
+  // A run with nothing to resume from: a clear error, and the run is not left "running".
+  void resume_without_a_run_fails_clearly() {
+    rf::RunControl c;
+    try {
+      rf::run_execute(project_, 9999, &c, {}, quiet_options(true));
+      QFAIL("no error");
+    } catch (const rf::Error& e) {
+      QVERIFY2(std::string(e.what()).find("9999") != std::string::npos, e.what());
+    }
+  }
+
+  // The controller on its own thread: pause after step 1 (a reader sees "paused" in the store while the
+  // model waits in memory), a diversity weight, a temperature and a learning rate set while paused apply
+  // from step 2 and are events; stop after step 3 checkpoints first.
+  void controller_pauses_steers_and_stops() {
+    const int64_t run = rf::run_create(project_, grpo_config(50, 0));
+    rf::RunController ctl;
+    std::atomic<int64_t> last{0};
+    rf::RunHooks hooks;
+    hooks.on_step = [&](const rf::RunProgress& p) {
+      last = p.step;
+      if (p.step == 1) ctl.pause();
+      if (p.step == 3) ctl.stop();
+    };
+    ctl.start(project_, run, hooks, quiet_options());
+    QVERIFY_THROWS_EXCEPTION(rf::Error, ctl.start(project_, run, hooks, quiet_options()));  // one run at a time
+    QTRY_VERIFY_WITH_TIMEOUT(status_of(run) == "paused", 60000);
+    QCOMPARE(ctl.state(), rf::RunState::paused);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    QCOMPARE(last.load(), int64_t(1));  // nothing runs while paused
+    ctl.set_weight("diversity", 2.5);
+    ctl.set_temperature(0.7);
+    ctl.set_learning_rate(5e-4);
+    ctl.resume();
+    ctl.wait();
+    QCOMPARE(ctl.state(), rf::RunState::stopped);
+    const rf::RunOutcome out = ctl.outcome();
+    QCOMPARE(out.status, std::string("stopped"));
+    QCOMPARE(out.steps, int64_t(3));
+
+    rf::SqliteDb d = db();
+    QCOMPARE(rf::run_store_run(d, run)->status, std::string("stopped"));
+    QCOMPARE(event_steps(d, run, rf::RunEventKind::pause), (std::vector<int64_t>{1}));
+    QCOMPARE(event_steps(d, run, rf::RunEventKind::resume), (std::vector<int64_t>{1}));
+    QCOMPARE(event_steps(d, run, rf::RunEventKind::stop), (std::vector<int64_t>{3}));
+    QCOMPARE(event_steps(d, run, rf::RunEventKind::checkpoint), (std::vector<int64_t>{3}));
+    std::map<std::string, std::pair<double, double>> changes;
+    for (const rf::EventRow& e : rf::run_store_events(d, run))
+      if (e.kind == rf::RunEventKind::weight_change) {
+        QCOMPARE(e.step, int64_t(2));
+        changes[e.payload.value("component", e.payload.value("setting", std::string()))] = {e.payload["old"].get<double>(),
+                                                                                            e.payload["new"].get<double>()};
+      }
+    QCOMPARE(changes.size(), size_t(3));
+    QCOMPARE(changes["diversity"], std::make_pair(0.2, 2.5));
+    QCOMPARE(changes["temperature"].second, 0.7);
+    QCOMPARE(changes["learning_rate"].second, 5e-4);
+    const auto m = metrics_by_step(d, run);
+    QCOMPARE(m.at(1).at("learning_rate"), 1e-3);
+    QCOMPARE(m.at(2).at("learning_rate"), 5e-4);
+    auto diversity_weight = [&](int64_t step) {
+      const std::vector<rf::TrajectoryRow> rows = rf::run_store_trajectories(d, run, step);  // kept alive for the loop
+      for (const auto& term : rows.front().rewards)
+        if (term["name"] == "diversity") return term["weight"].get<double>();
+      return -1.0;
+    };
+    QCOMPARE(diversity_weight(1), 0.2);
+    QCOMPARE(diversity_weight(2), 2.5);
+    QCOMPARE(diversity_weight(3), 2.5);
+    QCOMPARE(rf::run_store_checkpoints(d, run).back().step, int64_t(3));
+  }
+
+  // An SFT run on the project's traces: loss per step, checkpoints, finished.
+  void sft_run_records_loss_and_checkpoints() {
+    const std::string traces = project_ + "/traces/list.jsonl";
+    fs::create_directories(project_ + "/traces");
+    {
+      std::ofstream f(traces);
+      for (int i = 0; i < 24; ++i)
+        f << nlohmann::json({{"prompt", "Recommend for user " + std::to_string(i)}, {"completion", "<answer>item " + std::to_string(i % 5) + "</answer>"}}).dump()
+          << "\n";
+    }
+    rf::RunConfig c = grpo_config(1, 0);
+    c.trainer = "sft";
+    c.sft.max_steps = 3;
+    c.sft.per_device_train_batch_size = 4;
+    c.sft.learning_rate = 1e-3;
+    c.sft.save_steps = 2;
+    c.sft.max_length = 96;
+    c.sft.logging_steps = 1;
+    const int64_t run = rf::run_create(project_, c);
+    rf::RunControl control;
+    const rf::RunOutcome out = rf::run_execute(project_, run, &control, {}, quiet_options());
+    QCOMPARE(out.status, std::string("finished"));
+    rf::SqliteDb d = db();
+    const auto m = metrics_by_step(d, run);
+    QCOMPARE(m.size(), size_t(3));
+    for (const auto& [step, row] : m) QVERIFY(std::isfinite(row.at("loss")) && row.at("loss") > 0);
+    std::vector<int64_t> ck;
+    for (const auto& r : rf::run_store_checkpoints(d, run)) ck.push_back(r.step);
+    QCOMPARE(ck, (std::vector<int64_t>{2, 3}));
+  }
+};
+
+RF_TEST_SUITE(TestRunExecute);
+#include "test_run_execute.moc"
