@@ -56,29 +56,6 @@ struct LoadedPreset {
   std::shared_ptr<Template> tmpl;
 };
 
-// ESCI: a shopper's judged products as graded gains; the best-judged one becomes the target.
-std::map<int32_t, double> esci_gains(const Dataset& ds, const std::vector<int32_t>& history, int32_t& target_item) {
-  std::map<int32_t, double> gains;
-  for (int32_t x : history) {
-    const Interaction& in = ds.interactions[static_cast<size_t>(x)];
-    if (in.label.empty()) continue;
-    double g = 0;
-    try {
-      g = retrieval_esci_gain(in.label);
-    } catch (const Error&) {
-      continue;  // not an ESCI label
-    }
-    if (g > 0) gains[in.item] = std::max(gains[in.item], g);
-  }
-  const auto held = gains.find(target_item);
-  double best = held == gains.end() ? 0.0 : held->second;
-  for (const auto& [item, g] : gains)
-    if (g > best) {
-      best = g;
-      target_item = item;
-    }
-  return gains;
-}
 
 }  // namespace
 
@@ -137,7 +114,7 @@ std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& s
     const json& pj = lp.preset.preset;
     PromptRequest request = prompt_request_at(ds, h, pos, o.recipe);
     int32_t target_item = ds.interactions[static_cast<size_t>(h[pos])].item;
-    if (o.recipe == "query" && rp.preset == "query_rewrite") rp.graded_targets = esci_gains(ds, h, target_item);
+    if (o.recipe == "query" && rp.preset == "query_rewrite") rp.graded_targets = recipe_esci_gains(ds, h, target_item);
     request.k = o.k > 0 ? o.k : pj.value("k", 10);
     if (o.recipe == "list") {
       const int32_t pool = o.pool_size > 0 ? o.pool_size : pj.value("candidates", 20);
@@ -180,6 +157,29 @@ RewardInput recipe_prompt_reward_input(const RecipePrompt& p, const RewardContex
   in.true_rating = p.true_rating;
   in.context = context;
   return in;
+}
+
+std::map<int32_t, double> recipe_esci_gains(const Dataset& ds, const std::vector<int32_t>& history, int32_t& target_item) {
+  std::map<int32_t, double> gains;
+  for (int32_t x : history) {
+    const Interaction& in = ds.interactions[static_cast<size_t>(x)];
+    if (in.label.empty()) continue;
+    double g = 0;
+    try {
+      g = retrieval_esci_gain(in.label);
+    } catch (const Error&) {
+      continue;  // not an ESCI label
+    }
+    if (g > 0) gains[in.item] = std::max(gains[in.item], g);
+  }
+  const auto held = gains.find(target_item);
+  double best = held == gains.end() ? 0.0 : held->second;
+  for (const auto& [item, g] : gains)
+    if (g > best) {
+      best = g;
+      target_item = item;
+    }
+  return gains;
 }
 
 }  // namespace rf

@@ -52,6 +52,10 @@ struct RecipePrompt {
 // (fewer than `min_history` interactions before it, or no such split part).
 int64_t recipe_holdout_position(const UserSplit& s, size_t interactions, const std::string& holdout, int64_t min_history);
 
+// ESCI: a shopper's judged products (interactions of `history` with an ESCI label) as graded gains; the
+// best-judged one becomes `target_item` (Rec-R1's ESCI setting).
+std::map<int32_t, double> recipe_esci_gains(const Dataset& ds, const std::vector<int32_t>& history, int32_t& target_item);
+
 // The first `n` of `eligible` in a seeded shuffle, back in user order (n <= 0: all).
 std::vector<int32_t> recipe_users_pick(std::vector<int32_t> eligible, int32_t n, uint64_t seed);
 

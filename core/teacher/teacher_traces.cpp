@@ -177,26 +177,7 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
     // A shopper's query with judged products (ESCI): graded gains over all of them (Rec-R1's ESCI setting),
     // and the query is written for the best-judged one.
     std::map<int32_t, double> gains;
-    if (o.recipe == "query" && preset_name == "query_rewrite") {
-      for (int32_t x : h) {
-        const Interaction& in = ds.interactions[static_cast<size_t>(x)];
-        if (in.label.empty()) continue;
-        double g = 0;
-        try {
-          g = retrieval_esci_gain(in.label);
-        } catch (const Error&) {
-          continue;  // not an ESCI label
-        }
-        if (g > 0) gains[in.item] = std::max(gains[in.item], g);
-      }
-      const auto held = gains.find(target_item);
-      double best = held == gains.end() ? 0.0 : held->second;
-      for (const auto& [item, g] : gains)
-        if (g > best) {
-          best = g;
-          target_item = item;
-        }
-    }
+    if (o.recipe == "query" && preset_name == "query_rewrite") gains = recipe_esci_gains(ds, h, target_item);
     request.k = o.k > 0 ? o.k : pj.value("k", 10);
     if (o.recipe == "list") {
       const int32_t pool = o.candidates > 0 ? o.candidates : pj.value("candidates", 20);
