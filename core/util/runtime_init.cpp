@@ -32,6 +32,10 @@ void runtime_malloc_tune() {
   mallopt(M_MMAP_MAX, 0);  // no mmap for big blocks (M_MMAP_THRESHOLD tops out at 32 MB, below a logits chunk)
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 64 * 1024 * 1024);
+  // One arena for every thread. With a second thread in the process (the run store's writer), glibc's
+  // per-thread arenas (heaps of at most 64 MB, trimmed with madvise) brought the page faults back: a GRPO
+  // step went from 3.2 s to 5.8-6.6 s with 3.5x the minor faults. One arena: +5 % (docs/benchmarks.md).
+  mallopt(M_ARENA_MAX, 1);
 #endif
 }
 
