@@ -108,9 +108,9 @@ class TestCli : public QObject {
     QTest::addColumn<QStringList>("args");
     for (const char* c : {"info", "tokenize", "train-tokenizer", "chat-format", "logits", "generate", "demo", "eval",
                           "sample-world", "data", "retrieve", "parse", "prompt", "traces", "pretrain", "sft", "runs",
-                          "export"})
+                          "export", "grpo", "resume"})
       QTest::newRow(c) << QStringList{c, "--help"};
-    for (const char* b : {"tokenizer", "generate", "train", "import", "retrieve", "reward"})
+    for (const char* b : {"tokenizer", "generate", "train", "grpo", "import", "retrieve", "reward"})
       QTest::newRow(qPrintable(QString("bench ") + b)) << QStringList{"bench", b, "--help"};
   }
   void help_for_every_command() {
