@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -66,6 +67,7 @@ int cmd_demo(int argc, char** argv) {
                {{"project", "DIR", "the demo project folder (created when missing)", "recforge-demo"},
                 {"data", "DIR", "the sample world's folder (default: the sample_data/ shipped with RecForge)", ""},
                 {"pretrain-steps", "N", "base model training steps (the tiny size's default)", ""},
+                {"pretrain-seq-len", "T", "tokens per pretraining row (the tiny size's default)", ""},
                 {"sft-epochs", "E", "SFT epochs over the traces", "1"},
                 {"sft-steps", "N", "SFT steps (overrides --sft-epochs)", "-1"},
                 {"grpo-steps", "N", "GRPO steps of each of the two runs", "30"},
@@ -126,6 +128,11 @@ int cmd_demo(int argc, char** argv) {
   // 3. The base model, pretrained on the project's text and the traces (cached by corpus and options).
   PretrainOptions po = pretrain_options_for_size("tiny");
   if (args.has("pretrain-steps")) po.steps = args.get_int("pretrain-steps");
+  if (args.has("pretrain-seq-len")) {  // same tokens per step: fewer, longer rows
+    const int64_t t = args.get_int("pretrain-seq-len");
+    po.batch = std::max<int64_t>(1, po.batch * po.seq_len / std::max<int64_t>(1, t));
+    po.seq_len = t;
+  }
   po.seed = static_cast<uint64_t>(seed);
   PretrainCorpusOptions co;
   co.seed = po.seed;
