@@ -42,7 +42,7 @@ int cmd_resume(int argc, char** argv) {
   const auto world = cli_project_world(project, dataset);
   RunExecuteOptions o;
   o.resume = true;
-  o.baselines = false;
+  o.baselines = true;  // redone only when there is no checkpoint yet (the run starts over from step 0)
   o.threads = static_cast<int>(args.get_int("threads"));
   o.world = world.get();
   const CliRunOutput out = cli_run_output(args.flag("json"), args.flag("quiet"));

@@ -1,12 +1,15 @@
 // Creating and running a project's runs (see run_execute.h): the part shared by the trainers.
 #include "engine/run_execute.h"
 
+#include "engine/run_model.h"
 #include "engine/run_setup.h"
 #include "store/run_store.h"
 #include "store/run_store_writer.h"
+#include "train/lora_train.h"
 #include "util/error.h"
 
 #include <ctime>
+#include <filesystem>
 
 namespace rf {
 
@@ -26,6 +29,43 @@ void run_record_eval(RunContext& rc, int64_t step, const std::string& subject, c
     rc.writer->evaluation(std::move(row));
   }
   if (rc.hooks && rc.hooks->on_eval) rc.hooks->on_eval(step, subject, m);
+}
+
+RunResumePoint run_resume_point(RunContext& rc) {
+  RunResumePoint p;
+  SqliteDb db = run_store_open(rc.writer->path(), false);
+  const auto cks = run_store_checkpoints(db, rc.run);
+  for (auto it = cks.rbegin(); it != cks.rend(); ++it)
+    if (std::filesystem::is_regular_file(std::filesystem::path(it->path) / "trainer_state.json")) {
+      p.step = it->step;
+      p.dir = it->path;
+      break;
+    }
+  // Without a checkpoint the run starts over: step 0's baselines and evaluation are redone, so they go too.
+  run_store_truncate_after(db, rc.run, p.dir.empty() ? -1 : p.step);
+  rc.message(p.dir.empty() ? "resume: no checkpoint yet, starting from step 0"
+                           : "resume: from step " + std::to_string(p.step) + " (" + p.dir + ")");
+  return p;
+}
+
+RunModel run_model_load_trainable(const RunContext& rc, const std::string& resume_dir, const ModelLoadOptions& options) {
+  const RunConfig& c = rc.config;
+  const bool lora = c.model.finetune == "lora";
+  const std::string source = run_model_source_dir(rc.project_dir, c);
+  RunModel m = run_model_load(!resume_dir.empty() && !lora ? resume_dir : source, options);
+  if (!lora) return m;
+  if (!resume_dir.empty()) {
+    lora_load_peft(*m.model, resume_dir);
+    return m;
+  }
+  LoraConfig lc;
+  lc.rank = c.model.lora.r;
+  lc.alpha = c.model.lora.lora_alpha;
+  lc.dropout = c.model.lora.lora_dropout;
+  lc.target_modules = c.model.lora.target_modules;
+  lc.use_rslora = c.model.lora.use_rslora;
+  lora_attach(*m.model, lc, static_cast<uint64_t>(c.seed));
+  return m;
 }
 
 int64_t run_create(const std::string& project_dir, const RunConfig& config) {

@@ -92,6 +92,18 @@ RunOutcome run_execute_grpo(RunContext& rc);
 RunOutcome run_execute_sft(RunContext& rc);
 // The SFT data file of a config: data.sft_file, or <project>/traces/<recipe>.jsonl.
 std::string run_sft_data_file(const std::string& project_dir, const RunConfig& c);
+// Where a resumed run starts: the last checkpoint whose folder is whole (trainer_state.json present). The
+// run store is cut back to that step (or to before step 0 when there is none, so that nothing is doubled).
+struct RunResumePoint {
+  int64_t step = 0;
+  std::string dir;  // "" = no checkpoint: start from step 0
+};
+RunResumePoint run_resume_point(RunContext& rc);
+// The model a trainer updates: the checkpoint's weights when resuming a full fine-tune, else the run's source
+// model; with LoRA, the checkpoint's adapters or fresh ones from the config.
+struct RunModel;
+struct ModelLoadOptions;
+RunModel run_model_load_trainable(const RunContext& rc, const std::string& resume_dir, const ModelLoadOptions& options);
 // Queues evaluation rows of `subject` at `step` and calls the hook.
 void run_record_eval(RunContext& rc, int64_t step, const std::string& subject, const RunMetrics& m);
 

@@ -51,14 +51,6 @@ json breakdown_json(const RewardBreakdown& b) {
   return terms;
 }
 
-EventRow event_make(int64_t run, int64_t step, RunEventKind kind, json payload) {
-  EventRow ev;
-  ev.run = run;
-  ev.step = step;
-  ev.kind = kind;
-  ev.payload = std::move(payload);
-  return ev;
-}
 
 }  // namespace
 
@@ -78,40 +70,20 @@ RunOutcome run_execute_grpo(RunContext& rc) {
   std::string resume_dir;
   std::vector<EventRow> weight_history;
   if (opt.resume) {
+    const RunResumePoint p = run_resume_point(rc);
+    resume_step = p.step;
+    resume_dir = p.dir;
     SqliteDb db = run_store_open(writer.path(), false);
-    const auto cks = run_store_checkpoints(db, run);
-    for (auto it = cks.rbegin(); it != cks.rend(); ++it)
-      if (fs::is_regular_file(fs::path(it->path) / "trainer_state.json")) {
-        resume_step = it->step;
-        resume_dir = it->path;
-        break;
-      }
-    run_store_truncate_after(db, run, resume_step);
     for (const EventRow& ev : run_store_events(db, run))
       if (ev.kind == RunEventKind::weight_change && ev.step <= resume_step && ev.payload.contains("component"))
         weight_history.push_back(ev);
-    rc.message(resume_dir.empty() ? "resume: no checkpoint yet, starting from step 0"
-                                   : "resume: from step " + std::to_string(resume_step) + " (" + resume_dir + ")");
   }
 
   // Model (the checkpoint's weights or adapters when resuming), and the frozen reference only when β != 0.
   const ModelLoadOptions mo = run_model_load_options(c.device, c.dtype);
   const std::string source = run_model_source_dir(rc.project_dir, c);
-  RunModel m = run_model_load(!resume_dir.empty() && !lora ? resume_dir : source, mo);
+  RunModel m = run_model_load_trainable(rc, resume_dir, mo);
   TrainCpuThreadsGuard threads(mo.device, opt.threads);
-  if (lora) {
-    if (!resume_dir.empty()) {
-      lora_load_peft(*m.model, resume_dir);
-    } else {
-      LoraConfig lc;
-      lc.rank = c.model.lora.r;
-      lc.alpha = c.model.lora.lora_alpha;
-      lc.dropout = c.model.lora.lora_dropout;
-      lc.target_modules = c.model.lora.target_modules;
-      lc.use_rslora = c.model.lora.use_rslora;
-      lora_attach(*m.model, lc, static_cast<uint64_t>(c.seed));
-    }
-  }
   std::unique_ptr<Transformer> reference;
   if (c.grpo.beta != 0.0 && !lora) reference = Transformer::load(source, mo);
 
@@ -196,7 +168,7 @@ RunOutcome run_execute_grpo(RunContext& rc) {
     row.path = dir;
     row.time_ms = run_store_now_ms();
     writer.checkpoint(row);
-    writer.event(event_make(run, step, RunEventKind::checkpoint, {{"path", dir}}));
+    writer.event(run_event_make(run, step, RunEventKind::checkpoint, {{"path", dir}}));
     writer.flush();
     last_saved = step;
     out.checkpoint = dir;
@@ -211,7 +183,7 @@ RunOutcome run_execute_grpo(RunContext& rc) {
     }
     if (opt.evaluate && opt.evaluate_before) out.first_eval = evaluate(0);
   }
-  if (opt.resume) writer.event(event_make(run, resume_step, RunEventKind::resume, {{"from_checkpoint", resume_dir}}));
+  if (opt.resume) writer.event(run_event_make(run, resume_step, RunEventKind::resume, {{"from_checkpoint", resume_dir}}));
   writer.status(run, "running");
   writer.flush();
 
@@ -223,32 +195,32 @@ RunOutcome run_execute_grpo(RunContext& rc) {
   while (!trainer.finished()) {
     const int64_t next = trainer.steps_done() + 1;
     if (ctl.pause_requested() && !ctl.stop_requested()) {
-      writer.event(event_make(run, next - 1, RunEventKind::pause, json::object()));
+      writer.event(run_event_make(run, next - 1, RunEventKind::pause, json::object()));
       writer.status(run, "paused");
       writer.flush();
       rc.message("paused at step " + std::to_string(next - 1));
       if (!ctl.wait_while_paused()) {
-        writer.event(event_make(run, next - 1, RunEventKind::resume, json::object()));
+        writer.event(run_event_make(run, next - 1, RunEventKind::resume, json::object()));
         writer.status(run, "running");
         rc.message("resumed");
       }
     }
     if (ctl.stop_requested()) {
       save(trainer.steps_done());
-      writer.event(event_make(run, trainer.steps_done(), RunEventKind::stop, json::object()));
+      writer.event(run_event_make(run, trainer.steps_done(), RunEventKind::stop, json::object()));
       out.status = "stopped";
       break;
     }
     const RunControlChanges ch = ctl.take();
     if (!ch.weights.empty())
       for (const WeightEvent& w : reward.set_weights(ch.weights, next))
-        writer.event(event_make(run, next, RunEventKind::weight_change, {{"component", w.component}, {"old", w.old_weight}, {"new", w.new_weight}}));
+        writer.event(run_event_make(run, next, RunEventKind::weight_change, {{"component", w.component}, {"old", w.old_weight}, {"new", w.new_weight}}));
     if (ch.temperature) {
-      writer.event(event_make(run, next, RunEventKind::weight_change, {{"setting", "temperature"}, {"old", trainer.temperature()}, {"new", *ch.temperature}}));
+      writer.event(run_event_make(run, next, RunEventKind::weight_change, {{"setting", "temperature"}, {"old", trainer.temperature()}, {"new", *ch.temperature}}));
       trainer.set_temperature(*ch.temperature);
     }
     if (ch.learning_rate) {
-      writer.event(event_make(run, next, RunEventKind::weight_change,
+      writer.event(run_event_make(run, next, RunEventKind::weight_change,
                               {{"setting", "learning_rate"}, {"old", trainer.learning_rate_base()}, {"new", *ch.learning_rate}}));
       trainer.set_learning_rate(*ch.learning_rate);
     }
@@ -260,7 +232,7 @@ RunOutcome run_execute_grpo(RunContext& rc) {
       save(trainer.steps_done());
       out.status = "failed";
       out.message = e.what();
-      writer.event(event_make(run, next, RunEventKind::error, {{"message", out.message}}));
+      writer.event(run_event_make(run, next, RunEventKind::error, {{"message", out.message}}));
       break;
     }
     writer.metrics(run, r.step, r.metrics);
@@ -291,12 +263,12 @@ RunOutcome run_execute_grpo(RunContext& rc) {
     out.rewards.push_back(reward_mean);
     out.steps = r.step;
     if (r.skipped) {
-      writer.event(event_make(run, r.step, RunEventKind::nan_skip, {{"reason", r.skip_reason}}));
+      writer.event(run_event_make(run, r.step, RunEventKind::nan_skip, {{"reason", r.skip_reason}}));
       if (++nan_in_a_row >= c.nan_patience) {
         out.status = "failed";
         out.message = "stopped after " + std::to_string(nan_in_a_row) + " steps in a row with a non-finite loss or gradient (" +
                       r.skip_reason + "); lower grpo.learning_rate or raise nan_patience";
-        writer.event(event_make(run, r.step, RunEventKind::error, {{"message", out.message}}));
+        writer.event(run_event_make(run, r.step, RunEventKind::error, {{"message", out.message}}));
         break;
       }
     } else {

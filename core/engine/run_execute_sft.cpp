@@ -1,7 +1,8 @@
 // An SFT run of a project (see run_execute.h): prompt/completion JSON lines (data.sft_file, or the
 // project's teacher traces traces/<recipe>.jsonl) through core/train/sft_trainer.h, with per-step metrics,
 // checkpoint records and the recipe's metrics on held-out users (before training, every eval_steps, at
-// the end) in the run store. An SFT run is short and restartable; it does not resume mid-way.
+// the end) in the run store. A resumed SFT run continues from its last whole checkpoint (weights or
+// adapters, optimiser state, position in the data) exactly as the uninterrupted run would have.
 #include "engine/run_execute.h"
 
 #include "engine/run_model.h"
@@ -32,15 +33,16 @@ RunOutcome run_execute_sft(RunContext& rc) {
   RunStoreWriter& writer = *rc.writer;
   RunOutcome out;
   out.run = rc.run;
-  if (opt.resume) throw Error("run " + std::to_string(rc.run) + ": SFT runs do not resume; start a new SFT run");
   const std::string data_file = run_sft_data_file(rc.project_dir, c);
   if (!fs::is_regular_file(data_file))
     throw Error("data.sft_file: no file " + data_file + " (make teacher traces with: recforge-cli traces --data " + rc.project_dir +
                 " --recipe " + c.recipe + " --out " + data_file + ")");
 
+  RunResumePoint resume;
+  if (opt.resume) resume = run_resume_point(rc);
   const ModelLoadOptions mo = run_model_load_options(c.device, c.dtype);
   const std::string source = run_model_source_dir(rc.project_dir, c);
-  RunModel m = run_model_load(source, mo);
+  RunModel m = run_model_load_trainable(rc, resume.dir, mo);
   TrainCpuThreadsGuard threads(mo.device, opt.threads);
 
   SftTokenizeOptions to;
@@ -64,14 +66,8 @@ RunOutcome run_execute_sft(RunContext& rc) {
   so.seed = static_cast<uint64_t>(c.seed);
   so.output_dir = run_checkpoints_dir(rc.project_dir, rc.run);
   so.copy_files = run_model_tokenizer_files(m);
+  so.resume_from = resume.dir;
   if (c.model.finetune == "lora") {
-    LoraConfig lc;
-    lc.rank = c.model.lora.r;
-    lc.alpha = c.model.lora.lora_alpha;
-    lc.dropout = c.model.lora.lora_dropout;
-    lc.target_modules = c.model.lora.target_modules;
-    lc.use_rslora = c.model.lora.use_rslora;
-    lora_attach(*m.model, lc, so.seed);
     so.lora = true;
     so.base_model_name_or_path = source;
   }
@@ -91,24 +87,43 @@ RunOutcome run_execute_sft(RunContext& rc) {
     run_record_eval(rc, step, "model", metrics);
     return metrics;
   };
-  if (opt.baselines) {
+  const bool from_start = resume.dir.empty();
+  if (opt.baselines && from_start) {
     out.baselines = run_eval_baselines(c.recipe, d.ds, d.split, *d.context, eval_prompts, c.eval.baselines, c.eval.k,
                                        so.seed, opt.world, [&](const std::string& s) { rc.message(s); });
     for (const auto& [name, metrics] : out.baselines) run_record_eval(rc, 0, name, metrics);
   }
-  if (opt.evaluate && opt.evaluate_before) out.first_eval = evaluate(0);
+  if (opt.evaluate && opt.evaluate_before && from_start) out.first_eval = evaluate(0);
+  if (opt.resume) {
+    writer.event(run_event_make(rc.run, resume.step, RunEventKind::resume, {{"from_checkpoint", resume.dir}}));
+  }
   writer.status(rc.run, "running");
 
+  out.steps = resume.step;
   RunControl& ctl = *rc.control;
   double time_sum = 0;
+  int64_t timed = 0;
   int64_t nan_in_a_row = 0;
+  auto record_checkpoint = [&](int64_t step, const std::string& dir) {
+    writer.flush();
+    writer.checkpoint({rc.run, step, dir, run_store_now_ms()});
+    writer.event(run_event_make(rc.run, step, RunEventKind::checkpoint, {{"path", dir}}));
+    writer.flush();
+    out.checkpoint = dir;
+    rc.message("checkpoint " + dir);
+  };
   SftCallbacks cb;
   cb.should_stop = [&] {
     if (ctl.pause_requested() && !ctl.stop_requested()) {
+      writer.event(run_event_make(rc.run, out.steps, RunEventKind::pause));
       writer.status(rc.run, "paused");
       writer.flush();
-      ctl.wait_while_paused();
-      writer.status(rc.run, "running");
+      rc.message("paused at step " + std::to_string(out.steps));
+      if (!ctl.wait_while_paused()) {
+        writer.event(run_event_make(rc.run, out.steps, RunEventKind::resume));
+        writer.status(rc.run, "running");
+        rc.message("resumed");
+      }
     }
     return ctl.stop_requested() || nan_in_a_row >= c.nan_patience;
   };
@@ -123,22 +138,20 @@ RunOutcome run_execute_sft(RunContext& rc) {
     if (std::isfinite(s.eval_loss)) mt.emplace_back("eval_loss", s.eval_loss);
     writer.metrics(rc.run, s.step, mt);
     if (s.skipped) {
-      EventRow ev;
-      ev.run = rc.run;
-      ev.step = s.step;
-      ev.kind = RunEventKind::nan_skip;
-      ev.payload = {{"reason", "non-finite gradient"}};
-      writer.event(ev);
+      writer.event(run_event_make(rc.run, s.step, RunEventKind::nan_skip, {{"reason", "non-finite gradient"}}));
       ++nan_in_a_row;
     } else {
       nan_in_a_row = 0;
     }
-    if (!s.checkpoint.empty()) {
-      writer.flush();
-      writer.checkpoint({rc.run, s.step, s.checkpoint, run_store_now_ms()});
-      out.checkpoint = s.checkpoint;
+    // The step's evaluation goes in before its checkpoint record: a resume keeps everything up to that record.
+    if (opt.evaluate && c.sft.eval_steps > 0 && s.step % c.sft.eval_steps == 0 && s.step < s.max_steps) {
+      m.model->set_training(false);
+      evaluate(s.step);
+      m.model->set_training(true);
     }
+    if (!s.checkpoint.empty()) record_checkpoint(s.step, s.checkpoint);
     time_sum += s.step_time;
+    ++timed;
     out.steps = s.step;
     if (rc.hooks->on_step) {
       RunProgress p;
@@ -147,21 +160,21 @@ RunOutcome run_execute_sft(RunContext& rc) {
       p.total_steps = s.max_steps;
       p.loss = s.loss;
       p.step_time = s.step_time;
-      p.eta_s = time_sum / static_cast<double>(s.step) * static_cast<double>(s.max_steps - s.step);
+      p.eta_s = time_sum / static_cast<double>(timed) * static_cast<double>(s.max_steps - s.step);
       p.skipped = s.skipped;
       p.metrics = mt;
       rc.hooks->on_step(p);
     }
-    if (opt.evaluate && c.sft.eval_steps > 0 && s.step % c.sft.eval_steps == 0 && s.step < s.max_steps) {
-      m.model->set_training(false);
-      evaluate(s.step);
-      m.model->set_training(true);
-    }
   };
   const SftResult r = sft_train(*m.model, examples, so, cb);
   out.steps = r.steps;
-  out.checkpoint = r.last_checkpoint;
   out.status = nan_in_a_row >= c.nan_patience ? "failed" : ctl.stop_requested() ? "stopped" : "finished";
+  // A stop (or a failure) writes its checkpoint without a step callback: record it here.
+  if (out.status != "finished" && !r.last_checkpoint.empty() && r.last_checkpoint != out.checkpoint &&
+      r.last_checkpoint != resume.dir)
+    record_checkpoint(r.steps, r.last_checkpoint);
+  if (out.status == "stopped") writer.event(run_event_make(rc.run, r.steps, RunEventKind::stop));
+  out.checkpoint = r.last_checkpoint;
   if (out.status == "failed") out.message = "stopped after non-finite steps in a row; lower sft.learning_rate";
   m.model->set_training(false);
   if (opt.evaluate && out.status == "finished") out.last_eval = evaluate(r.steps);

@@ -179,6 +179,15 @@ void run_store_set_status(SqliteDb& db, int64_t run, const std::string& status) 
   if (db.changes() == 0) throw Error(db.path() + ": no run " + std::to_string(run));
 }
 
+EventRow run_event_make(int64_t run, int64_t step, RunEventKind kind, nlohmann::json payload) {
+  EventRow ev;
+  ev.run = run;
+  ev.step = step;
+  ev.kind = kind;
+  ev.payload = std::move(payload);
+  return ev;
+}
+
 void run_store_truncate_after(SqliteDb& db, int64_t run, int64_t step) {
   SqliteTransaction tx(db);
   for (const char* table : {"metrics", "trajectories", "evaluations"}) {

@@ -99,6 +99,9 @@ struct CheckpointRow {
 
 int64_t run_store_now_ms();
 
+// An event row to queue (id and time are filled in by the store).
+EventRow run_event_make(int64_t run, int64_t step, RunEventKind kind, nlohmann::json payload = nlohmann::json::object());
+
 // --- opening and schema ---------------------------------------------------------------------------------
 
 // One migration step: brings the schema from version i to i + 1 (its index in the list).

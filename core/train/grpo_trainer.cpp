@@ -477,13 +477,7 @@ GrpoStepResult GrpoTrainer::train_step() {
 
 void GrpoTrainer::checkpoint_save(const std::string& dir) const {
   checkpoint_dir_write(dir, [&](const std::string& tmp) {
-    if (options_.lora) {
-      LoraSaveOptions lo;
-      lo.base_model_name_or_path = options_.base_model_name_or_path;
-      lora_save_peft(model_, tmp, lo);
-    } else {
-      model_.save(tmp);
-    }
+    lora_or_model_save(model_, tmp, options_.lora, options_.base_model_name_or_path);
     optimizer_->save(tmp + "/optimizer.safetensors");
     const nlohmann::json state = {{"step", step_},
                                   {"total_steps", total_steps_},

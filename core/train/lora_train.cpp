@@ -96,4 +96,14 @@ int64_t lora_remove(Transformer& model) {
   return n;
 }
 
+void lora_or_model_save(Transformer& model, const std::string& dir, bool adapters_only, const std::string& base_model_name_or_path) {
+  if (!adapters_only) {
+    model.save(dir);
+    return;
+  }
+  LoraSaveOptions lo;
+  lo.base_model_name_or_path = base_model_name_or_path;
+  lora_save_peft(model, dir, lo);
+}
+
 }  // namespace rf

@@ -54,6 +54,10 @@ struct LoraSaveOptions {
 // must share one rank and one scale (rf::Error naming the first that differs).
 void lora_save_peft(Transformer& model, const std::string& dir, const LoraSaveOptions& options = {});
 
+// A trainer's checkpoint weights: with `adapters_only`, the adapters in PEFT's layout (lora_save_peft);
+// else the whole model as a Hugging Face folder (Transformer::save).
+void lora_or_model_save(Transformer& model, const std::string& dir, bool adapters_only, const std::string& base_model_name_or_path);
+
 // Reads a PEFT LoRA folder and attaches its adapters, replacing any the model had. The whole folder is
 // validated before the model is touched: a missing, unknown or mis-shaped tensor, or an unsupported
 // config field (bias other than "none", DoRA, modules_to_save, ...) gives an rf::Error naming it.

@@ -9,7 +9,9 @@
 #include "train/lr_schedule.h"
 #include "train/token_logprobs.h"
 #include "util/error.h"
+#include "util/file_io.h"
 
+#include <nlohmann/json.hpp>
 #include <torch/cuda.h>
 
 #include <algorithm>
@@ -53,7 +55,95 @@ SftBatch to_device(SftBatch b, const at::Device& d) {
   return b;
 }
 
+// Where the loop stands after a step: enough to rebuild it exactly (the batch plans are a function of
+// (seed, epoch), the learning rate of the step).
+struct SftLoopState {
+  int64_t step = 0;
+  int64_t total_steps = 0;
+  uint64_t epoch = 0;
+  int64_t next_plan = 0;     // index into the epoch's batch plans
+  int64_t batches_done = 0;
+  int64_t num_tokens = 0;
+  int64_t skipped_steps = 0;
+  int64_t train_examples = 0;
+};
+
+// The model (or its adapters) and the files to copy, into a checkpoint's temporary folder.
+void checkpoint_fill_model(Transformer& model, const std::string& tmp, const SftOptions& o) {
+  lora_or_model_save(model, tmp, o.lora, o.base_model_name_or_path);
+  checkpoint_copy_files(o.copy_files, tmp);
+}
+
+void checkpoint_write_resumable(Transformer& model, const std::string& dir, const SftOptions& o, const AdamW& optimizer,
+                                const SftLoopState& st) {
+  checkpoint_dir_write(dir, [&](const std::string& tmp) {
+    checkpoint_fill_model(model, tmp, o);
+    optimizer.save(tmp + "/optimizer.safetensors");
+    const nlohmann::json state = {{"step", st.step},
+                                  {"total_steps", st.total_steps},
+                                  {"epoch", st.epoch},
+                                  {"next_batch", st.next_plan},
+                                  {"batches_done", st.batches_done},
+                                  {"num_tokens", st.num_tokens},
+                                  {"skipped_steps", st.skipped_steps},
+                                  {"train_examples", st.train_examples},
+                                  {"seed", o.seed},
+                                  {"rng", "derived from (seed, epoch): batch plans; (seed, step): global generator"}};
+    file_write_atomic(tmp + "/trainer_state.json", state.dump(2) + "\n");
+  });
+}
+
+nlohmann::json trainer_state_read(const std::string& dir) {
+  const std::string path = dir + "/trainer_state.json";
+  try {
+    return nlohmann::json::parse(file_read_all(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
+SftLoopState checkpoint_restore(const std::string& dir, const SftOptions& o, AdamW& optimizer, int64_t total_steps,
+                                int64_t train_examples) {
+  const std::string path = dir + "/trainer_state.json";
+  const nlohmann::json s = trainer_state_read(dir);
+  SftLoopState st;
+  try {
+    st.step = s.at("step").get<int64_t>();
+    st.total_steps = s.at("total_steps").get<int64_t>();
+    st.epoch = s.at("epoch").get<uint64_t>();
+    st.next_plan = s.at("next_batch").get<int64_t>();
+    st.batches_done = s.at("batches_done").get<int64_t>();
+    st.num_tokens = s.at("num_tokens").get<int64_t>();
+    st.skipped_steps = s.value("skipped_steps", int64_t{0});
+    st.train_examples = s.at("train_examples").get<int64_t>();
+    if (s.at("seed").get<uint64_t>() != o.seed)
+      throw Error("seed " + std::to_string(s.at("seed").get<uint64_t>()) + " differs from the run's " + std::to_string(o.seed));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": " + e.what());
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+  if (st.train_examples != train_examples)
+    throw Error(path + ": written for " + std::to_string(st.train_examples) + " training examples, the data now has " +
+                std::to_string(train_examples) + " (the SFT file changed since the run started)");
+  if (st.total_steps != total_steps)
+    throw Error(path + ": written for " + std::to_string(st.total_steps) + " steps, the config now makes " +
+                std::to_string(total_steps));
+  if (st.step < 0 || st.step > total_steps)
+    throw Error(path + ": step " + std::to_string(st.step) + " is outside the run's 0.." + std::to_string(total_steps));
+  optimizer.load(dir + "/optimizer.safetensors");
+  return st;
+}
+
 }  // namespace
+
+int64_t sft_checkpoint_step(const std::string& dir) {
+  try {
+    return trainer_state_read(dir).at("step").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(dir + "/trainer_state.json: " + e.what());
+  }
+}
 
 int64_t sft_total_steps(const RunSftConfig& config, int64_t batches_per_epoch) {
   if (config.max_steps > 0) return config.max_steps;
@@ -100,16 +190,7 @@ double sft_eval_loss(Transformer& model, const std::vector<SftExample>& examples
 }
 
 void sft_checkpoint_write(Transformer& model, const std::string& dir, const SftOptions& options) {
-  checkpoint_dir_write(dir, [&](const std::string& tmp) {
-    if (options.lora) {
-      LoraSaveOptions lo;
-      lo.base_model_name_or_path = options.base_model_name_or_path;
-      lora_save_peft(model, tmp, lo);
-    } else {
-      model.save(tmp);
-    }
-    checkpoint_copy_files(options.copy_files, tmp);
-  });
+  checkpoint_dir_write(dir, [&](const std::string& tmp) { checkpoint_fill_model(model, tmp, options); });
 }
 
 SftResult sft_train(Transformer& model, const std::vector<SftExample>& examples, const SftOptions& options,
@@ -139,12 +220,16 @@ SftResult sft_train(Transformer& model, const std::vector<SftExample>& examples,
   ao.no_decay_for_1d = true;
   AdamW optimizer(params, ao);
 
-  uint64_t epoch = 0;
-  std::vector<SftBatchPlan> plans = epoch_batches(train, options, epoch);
-  const int64_t batches_per_epoch = static_cast<int64_t>(plans.size());
-  size_t next_plan = 0;
-  int64_t batches_done = 0;
-  const int64_t total = sft_total_steps(c, batches_per_epoch);
+  SftLoopState st;
+  st.train_examples = static_cast<int64_t>(train.size());
+  const int64_t batches_per_epoch = static_cast<int64_t>(epoch_batches(train, options, 0).size());
+  st.total_steps = sft_total_steps(c, batches_per_epoch);
+  const int64_t total = st.total_steps;
+  if (!options.resume_from.empty()) st = checkpoint_restore(options.resume_from, options, optimizer, total, st.train_examples);
+  std::vector<SftBatchPlan> plans = epoch_batches(train, options, st.epoch);
+  if (st.next_plan < 0 || st.next_plan > static_cast<int64_t>(plans.size()))
+    throw Error(options.resume_from + "/trainer_state.json: next_batch " + std::to_string(st.next_plan) + " is outside the epoch's " +
+                std::to_string(plans.size()) + " batches");
 
   LrSchedule schedule;
   schedule.kind = lr_schedule_kind_from_string(c.lr_scheduler_type, "sft.lr_scheduler_type");
@@ -154,26 +239,30 @@ SftResult sft_train(Transformer& model, const std::vector<SftExample>& examples,
   lr_schedule_validate(schedule);
 
   SftResult result;
-  int64_t num_tokens = 0;
+  result.steps = st.step;
+  result.skipped_steps = st.skipped_steps;
+  if (!options.resume_from.empty()) result.last_checkpoint = options.resume_from;
   const bool save = !options.output_dir.empty();
-  for (int64_t step = 1; step <= total; ++step) {
+  for (int64_t step = st.step + 1; step <= total; ++step) {
     if (callbacks.should_stop && callbacks.should_stop()) {
       if (save && result.steps > 0) {
         result.last_checkpoint = options.output_dir + "/checkpoint-" + std::to_string(result.steps);
-        sft_checkpoint_write(model, result.last_checkpoint, options);
+        checkpoint_write_resumable(model, result.last_checkpoint, options, optimizer, st);
       }
       return result;
     }
+    // LoRA dropout draws from the global generator: a function of (seed, step) makes a resumed run exact.
+    at::manual_seed(options.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(step));
     const auto t0 = Clock::now();
     std::vector<SftBatch> micro;
     int64_t loss_tokens = 0, step_tokens = 0;
     for (int64_t k = 0; k < c.gradient_accumulation_steps; ++k) {
-      if (next_plan == plans.size()) {
-        plans = epoch_batches(train, options, ++epoch);
-        next_plan = 0;
+      if (st.next_plan == static_cast<int64_t>(plans.size())) {
+        plans = epoch_batches(train, options, ++st.epoch);
+        st.next_plan = 0;
       }
-      micro.push_back(to_device(sft_collate(train, plans[next_plan++], options.pad_id), model.device()));
-      ++batches_done;
+      micro.push_back(to_device(sft_collate(train, plans[static_cast<size_t>(st.next_plan++)], options.pad_id), model.device()));
+      ++st.batches_done;
       loss_tokens += micro.back().loss_tokens;
       step_tokens += micro.back().tokens;
     }
@@ -193,21 +282,23 @@ SftResult sft_train(Transformer& model, const std::vector<SftExample>& examples,
         optimizer.step(m.learning_rate);
       } else {
         m.skipped = true;
-        ++result.skipped_steps;
+        ++st.skipped_steps;
       }
       optimizer.zero_grad();
     } else {
       m.loss = NAN;
       m.skipped = true;
-      ++result.skipped_steps;
+      ++st.skipped_steps;
     }
+    st.step = step;
+    result.skipped_steps = st.skipped_steps;
     if (model.device().is_cuda()) torch::cuda::synchronize();
     m.step_time = std::chrono::duration<double>(Clock::now() - t0).count();
-    num_tokens += step_tokens;
-    m.num_tokens = num_tokens;
+    st.num_tokens += step_tokens;
+    m.num_tokens = st.num_tokens;
     m.step_tokens = step_tokens;
     m.tokens_per_s = m.step_time > 0 ? static_cast<double>(step_tokens) / m.step_time : 0.0;
-    m.epoch = static_cast<double>(batches_done) / static_cast<double>(std::max<int64_t>(1, batches_per_epoch));
+    m.epoch = static_cast<double>(st.batches_done) / static_cast<double>(std::max<int64_t>(1, batches_per_epoch));
     const bool last = step == total;
     if (!eval.empty() && ((c.eval_steps > 0 && step % c.eval_steps == 0) || last)) {
       m.eval_loss = sft_eval_loss(model, eval, c.per_device_train_batch_size, options.pad_id, options.chunk_tokens);
@@ -216,7 +307,7 @@ SftResult sft_train(Transformer& model, const std::vector<SftExample>& examples,
     }
     if (save && ((c.save_steps > 0 && step % c.save_steps == 0) || last)) {
       m.checkpoint = options.output_dir + "/checkpoint-" + std::to_string(step);
-      sft_checkpoint_write(model, m.checkpoint, options);
+      checkpoint_write_resumable(model, m.checkpoint, options, optimizer, st);
       result.last_checkpoint = m.checkpoint;
     }
     result.steps = step;

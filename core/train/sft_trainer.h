@@ -5,6 +5,11 @@
 // warm-up + schedule, evaluation loss on a held-out fraction every eval_steps, checkpoints every
 // save_steps and at the end (an HF folder or PEFT adapters, written under a temporary name and renamed).
 // A callback receives every step's metrics under TRL's names.
+//
+// Resume: a checkpoint also holds optimizer.safetensors and trainer_state.json (step, epoch, position in
+// the epoch's batch plan, tokens seen). The batch plan of an epoch is a pure function of (seed, epoch) and
+// the global RNG (LoRA dropout) is reseeded from (seed, step) before every step, so a run restored from a
+// checkpoint (SftOptions::resume_from) continues exactly as the uninterrupted run would have.
 #pragma once
 
 #include "engine/run_config.h"
@@ -32,6 +37,8 @@ struct SftOptions {
   std::string base_model_name_or_path;  // written into adapter_config.json
   std::vector<std::string> copy_files;  // copied into every checkpoint (tokenizer.json, tokenizer_config.json, ...)
   int64_t chunk_tokens = 0;     // positions per lm_head chunk (0 = automatic)
+  std::string resume_from;      // a checkpoint folder of this run to continue from ("" = start at step 0); the
+                                // caller has loaded its weights (or adapters) into the model already
 };
 
 struct SftStepMetrics {
@@ -77,6 +84,10 @@ double sft_eval_loss(Transformer& model, const std::vector<SftExample>& examples
 
 // Writes the model (or its adapters) to `dir` atomically: into "<dir>.tmp", then renamed over `dir`.
 void sft_checkpoint_write(Transformer& model, const std::string& dir, const SftOptions& options);
+
+// The step a resumable SFT checkpoint was written after (its trainer_state.json); rf::Error naming the file
+// when it is missing or unreadable.
+int64_t sft_checkpoint_step(const std::string& dir);
 
 // Trains in place. rf::Error names a bad option by its SFTConfig name.
 SftResult sft_train(Transformer& model, const std::vector<SftExample>& examples, const SftOptions& options,

@@ -4,7 +4,8 @@
 // per group, checkpoints, events); a run cut off after a checkpoint resumes with the same curves as an
 // uninterrupted one (same seed: the resumed steps' rewards and losses are those of the straight run);
 // the controller pauses, takes live weight / temperature changes at the next step, and stops with a
-// checkpoint; β = 0 builds no reference model; an SFT run records its loss and checkpoints.
+// checkpoint; β = 0 builds no reference model; an SFT run records its loss and checkpoints, and one cut
+// after a checkpoint resumes with the straight run's losses.
 #include "data/dataset_store.h"
 #include "engine/run_controller.h"
 #include "engine/run_execute.h"
@@ -91,6 +92,27 @@ class TestRunExecute : public QObject {
   }
 
  private Q_SLOTS:
+  // An SFT config on 24 made-up traces written into the project: batches of 4, a checkpoint every 2 steps.
+  rf::RunConfig sft_config(int steps) {
+    const std::string traces = project_ + "/traces/list.jsonl";
+    fs::create_directories(project_ + "/traces");
+    {
+      std::ofstream f(traces);
+      for (int i = 0; i < 24; ++i)
+        f << nlohmann::json({{"prompt", "Recommend for user " + std::to_string(i)}, {"completion", "<answer>item " + std::to_string(i % 5) + "</answer>"}}).dump()
+          << "\n";
+    }
+    rf::RunConfig c = grpo_config(1, 0);
+    c.trainer = "sft";
+    c.sft.max_steps = steps;
+    c.sft.per_device_train_batch_size = 4;
+    c.sft.learning_rate = 1e-3;
+    c.sft.save_steps = 2;
+    c.sft.max_length = 96;
+    c.sft.logging_steps = 1;
+    return c;
+  }
+
   void initTestCase() {
     QVERIFY(dir_.isValid());
     project_ = dir_.filePath("project").toStdString();
@@ -297,22 +319,7 @@ class TestRunExecute : public QObject {
 
   // An SFT run on the project's traces: loss per step, checkpoints, finished.
   void sft_run_records_loss_and_checkpoints() {
-    const std::string traces = project_ + "/traces/list.jsonl";
-    fs::create_directories(project_ + "/traces");
-    {
-      std::ofstream f(traces);
-      for (int i = 0; i < 24; ++i)
-        f << nlohmann::json({{"prompt", "Recommend for user " + std::to_string(i)}, {"completion", "<answer>item " + std::to_string(i % 5) + "</answer>"}}).dump()
-          << "\n";
-    }
-    rf::RunConfig c = grpo_config(1, 0);
-    c.trainer = "sft";
-    c.sft.max_steps = 3;
-    c.sft.per_device_train_batch_size = 4;
-    c.sft.learning_rate = 1e-3;
-    c.sft.save_steps = 2;
-    c.sft.max_length = 96;
-    c.sft.logging_steps = 1;
+    rf::RunConfig c = sft_config(3);
     const int64_t run = rf::run_create(project_, c);
     rf::RunControl control;
     const rf::RunOutcome out = rf::run_execute(project_, run, &control, {}, quiet_options());
@@ -324,6 +331,41 @@ class TestRunExecute : public QObject {
     std::vector<int64_t> ck;
     for (const auto& r : rf::run_store_checkpoints(d, run)) ck.push_back(r.step);
     QCOMPARE(ck, (std::vector<int64_t>{2, 3}));
+  }
+
+  // An SFT run cut (as by a crash) at step 5, after its step-4 checkpoint, resumes from step 4: steps 5..8
+  // have the straight run's losses, each step is recorded once, and the store stays whole.
+  void sft_resume_continues_the_same_curves() {
+    const int64_t straight = rf::run_create(project_, sft_config(8));
+    rf::RunControl c1;
+    QCOMPARE(rf::run_execute(project_, straight, &c1, {}, quiet_options()).status, std::string("finished"));
+
+    const int64_t cut = rf::run_create(project_, sft_config(8));
+    rf::RunHooks crash;
+    crash.on_step = [](const rf::RunProgress& p) {
+      if (p.step == 5) throw CutAfter{};
+    };
+    rf::RunControl c2;
+    QVERIFY_THROWS_EXCEPTION(CutAfter, rf::run_execute(project_, cut, &c2, crash, quiet_options()));
+    rf::RunControl c3;
+    const rf::RunOutcome resumed = rf::run_execute(project_, cut, &c3, {}, quiet_options(true));
+    QCOMPARE(resumed.status, std::string("finished"));
+    QCOMPARE(resumed.steps, int64_t(8));
+
+    rf::SqliteDb d = db();
+    const auto a = metrics_by_step(d, straight), b = metrics_by_step(d, cut);
+    QCOMPARE(b.size(), size_t(8));
+    for (int64_t step = 1; step <= 8; ++step)
+      for (const char* name : {"loss", "learning_rate", "num_tokens", "epoch"}) {
+        const double x = a.at(step).at(name), y = b.at(step).at(name);
+        QVERIFY2(std::abs(x - y) <= 1e-5 * (1 + std::abs(x)),
+                 (std::to_string(step) + " " + name + ": " + std::to_string(x) + " vs " + std::to_string(y)).c_str());
+      }
+    std::vector<int64_t> ck;
+    for (const auto& r : rf::run_store_checkpoints(d, cut)) ck.push_back(r.step);
+    QCOMPARE(ck, (std::vector<int64_t>{2, 4, 6, 8}));
+    QCOMPARE(event_steps(d, cut, rf::RunEventKind::resume), (std::vector<int64_t>{4}));
+    QCOMPARE(rf::run_store_integrity_check(d), std::string("ok"));
   }
 };
 

@@ -340,6 +340,98 @@ class TestSft : public QObject {
     fs::remove_all(out);
   }
 
+  // A run stopped after step 3 (its stop checkpoint holds weights, AdamW moments and the data position) and
+  // resumed into a fresh model continues exactly: steps 4..7 have the uninterrupted run's losses, token
+  // counts and learning rates, and the final weights match. 5 examples in batches of 2 make 3 batches an
+  // epoch, so the cut falls inside the second epoch; the LoRA row has dropout, drawn from the global RNG.
+  void resumeContinuesExactly_data() {
+    QTest::addColumn<bool>("lora");
+    QTest::addColumn<bool>("packing");
+    QTest::newRow("full") << false << false;
+    QTest::newRow("full packed") << false << true;
+    QTest::newRow("lora with dropout") << true << false;
+  }
+  void resumeContinuesExactly() {
+    QFETCH(bool, lora);
+    QFETCH(bool, packing);
+    const std::string out = temp_dir("resume");
+    auto fresh = [&] {
+      auto m = rf::Transformer::random(tiny_config(), 11);
+      if (lora) {
+        rf::LoraConfig lc;
+        lc.rank = 4;
+        lc.alpha = 8;
+        lc.dropout = 0.2;
+        lc.target_modules = {"all-linear"};
+        rf::lora_attach(*m, lc, 2);
+      }
+      return m;
+    };
+    rf::SftOptions o = small_options();
+    o.config.max_steps = 7;
+    o.config.packing = packing;
+    o.config.max_length = 16;  // packed: one 10-token example per row, so 3 batches an epoch as well
+    o.config.lr_scheduler_type = "cosine";
+    o.config.warmup_ratio = 0.2;
+    o.lora = lora;
+    std::vector<rf::SftExample> ex;
+    for (int i = 0; i < 5; ++i) ex.push_back(rf::sft_example_from_ids({1, 2, 3 + i, 4}, {10 + i, 20, 30 + i, 40, 50, 60}, 64, true));
+
+    auto straight = fresh();
+    std::vector<rf::SftStepMetrics> all;
+    rf::sft_train(*straight, ex, o, {[&](const rf::SftStepMetrics& m) { all.push_back(m); }, {}});
+    QCOMPARE(all.size(), size_t(7));
+
+    o.output_dir = out + "/run";
+    auto cut = fresh();
+    std::vector<rf::SftStepMetrics> first;
+    const rf::SftResult r1 = rf::sft_train(*cut, ex, o, {[&](const rf::SftStepMetrics& m) { first.push_back(m); },
+                                                         [&] { return first.size() == 3; }});
+    QCOMPARE(r1.steps, int64_t(3));
+    QCOMPARE(r1.last_checkpoint, o.output_dir + "/checkpoint-3");
+    QCOMPARE(rf::sft_checkpoint_step(r1.last_checkpoint), int64_t(3));
+    QVERIFY(fs::exists(r1.last_checkpoint + "/optimizer.safetensors"));
+
+    std::unique_ptr<rf::Transformer> resumed;
+    if (lora) {
+      resumed = rf::Transformer::random(tiny_config(), 11);
+      rf::lora_load_peft(*resumed, r1.last_checkpoint);
+    } else {
+      resumed = rf::Transformer::load(r1.last_checkpoint);
+    }
+    o.resume_from = r1.last_checkpoint;
+    std::vector<rf::SftStepMetrics> rest;
+    const rf::SftResult r2 = rf::sft_train(*resumed, ex, o, {[&](const rf::SftStepMetrics& m) { rest.push_back(m); }, {}});
+    QCOMPARE(r2.steps, int64_t(7));
+    QCOMPARE(rest.size(), size_t(4));
+    for (size_t i = 0; i < 4; ++i) {
+      const rf::SftStepMetrics& a = all[i + 3];
+      const rf::SftStepMetrics& b = rest[i];
+      QCOMPARE(b.step, a.step);
+      QCOMPARE(b.num_tokens, a.num_tokens);
+      QCOMPARE(b.learning_rate, a.learning_rate);
+      QCOMPARE(b.epoch, a.epoch);
+      QVERIFY2(std::abs(b.loss - a.loss) < 1e-5, qPrintable(QString("step %1: %2 vs %3").arg(a.step).arg(b.loss).arg(a.loss)));
+    }
+    const auto pa = lora ? rf::lora_parameters(*straight) : straight->named_parameters();
+    const auto pb = lora ? rf::lora_parameters(*resumed) : resumed->named_parameters();
+    QCOMPARE(pa.size(), pb.size());
+    for (size_t i = 0; i < pa.size(); ++i)
+      QVERIFY2(at::allclose(pa[i].second.detach(), pb[i].second.detach(), 1e-5, 1e-6), pa[i].first.c_str());
+
+    // The data or the step count changed since: refused, naming the checkpoint's file.
+    std::vector<rf::SftExample> fewer(ex.begin(), ex.end() - 1);
+    auto again = fresh();
+    try {
+      rf::sft_train(*again, fewer, o);
+      QFAIL("a changed SFT file resumed");
+    } catch (const rf::Error& e) {
+      QVERIFY2(std::string(e.what()).find("trainer_state.json") != std::string::npos, e.what());
+      QVERIFY2(std::string(e.what()).find("training examples") != std::string::npos, e.what());
+    }
+    fs::remove_all(out);
+  }
+
   void badJsonl_data() {
     QTest::addColumn<QString>("content");
     QTest::addColumn<QString>("error");
