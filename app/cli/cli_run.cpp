@@ -22,8 +22,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+// Ctrl-C (SIGINT) and a polite kill (SIGTERM, e.g. the workbench's Stop of a demo it started) both stop
+// the run at the next step boundary with a checkpoint.
 RunControl* g_control = nullptr;
-void on_sigint(int) {
+void on_stop_signal(int) {
   if (g_control) g_control->request_stop_from_signal();
 }
 
@@ -102,7 +104,8 @@ CliRunOutput cli_run_output(bool json_flag, bool quiet_flag) {
 RunOutcome cli_run_execute(const std::string& project_dir, int64_t run, const RunExecuteOptions& options, const CliRunOutput& out) {
   RunControl control;
   g_control = &control;
-  auto previous = std::signal(SIGINT, on_sigint);
+  auto previous = std::signal(SIGINT, on_stop_signal);
+  auto previous_term = std::signal(SIGTERM, on_stop_signal);
   RunHooks hooks;
   hooks.on_message = [&](const std::string& line) {
     if (out.json) std::printf("%s\n", json({{"event", "message"}, {"run", run}, {"message", line}}).dump().c_str());
@@ -151,10 +154,12 @@ RunOutcome cli_run_execute(const std::string& project_dir, int64_t run, const Ru
     r = run_execute(project_dir, run, &control, hooks, options);
   } catch (...) {
     std::signal(SIGINT, previous);
+    std::signal(SIGTERM, previous_term);
     g_control = nullptr;
     throw;
   }
   std::signal(SIGINT, previous);
+  std::signal(SIGTERM, previous_term);
   g_control = nullptr;
   if (out.json) {
     std::printf("%s\n", json({{"event", "end"}, {"run", run}, {"status", r.status}, {"steps", r.steps}, {"checkpoint", r.checkpoint},

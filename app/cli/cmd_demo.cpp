@@ -11,6 +11,7 @@
 #include "cli_run.h"
 #include "data/dataset_store.h"
 #include "engine/run_setup.h"
+#include "engine/sample_project.h"
 #include "store/project.h"
 #include "teacher/pretrain_corpus.h"
 #include "teacher/teacher_traces.h"
@@ -37,14 +38,6 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// sample_data/ beside the resources folder the presets were found in (source tree or installed share/).
-std::string demo_sample_data_dir() {
-  const fs::path resources = fs::path(prompt_templates_dir("demo")).parent_path();
-  for (const fs::path& p : {resources.parent_path() / "sample_data", resources / "sample_data"})
-    if (fs::is_regular_file(p / "world.json")) return p.string();
-  throw Error("demo: cannot find sample_data/ beside " + resources.string() + "; give --data DIR");
-}
 
 double mean_of(const std::vector<double>& v, size_t from, size_t to) {
   if (to <= from) return NAN;
@@ -82,7 +75,7 @@ int cmd_demo(int argc, char** argv) {
   if (!args.parse(argc, argv)) return 0;
   const auto t_start = Clock::now();
   const std::string project = args.get("project");
-  const std::string data = args.has("data") ? args.get("data") : demo_sample_data_dir();
+  const std::string data = args.has("data") ? args.get("data") : sample_data_dir_find();
   const int seed = static_cast<int>(args.get_int("seed"));
   const CliRunOutput out = cli_run_output(args.flag("json"), false);
   auto say = [&](const std::string& line) {
@@ -92,18 +85,7 @@ int cmd_demo(int argc, char** argv) {
   };
 
   // 1. The project and its data.
-  {
-    Project p = project_open(project, true);
-    bool have = false;
-    for (const DatasetInfo& d : dataset_list(p)) have = have || d.name == "sample";
-    if (!have) {
-      ImportOptions io;
-      io.name = "sample";
-      Dataset ds = dataset_open(data, "", io);
-      ds.name = "sample";
-      dataset_save(p, ds, true);
-    }
-  }
+  sample_project_ensure(project, data);
   const Dataset ds = dataset_open(project, "sample", ImportOptions{});
   say("[1/6] project " + project + ": data set 'sample' (" + std::to_string(ds.items.size()) + " items, " +
       std::to_string(ds.users.size()) + " users, " + std::to_string(ds.interactions.size()) + " interactions)");

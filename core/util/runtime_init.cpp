@@ -4,6 +4,7 @@
 #include "util/blas_info.h"
 
 #include <ATen/Parallel.h>
+#include <torch/cuda.h>
 #include <malloc.h>
 #include <sched.h>
 
@@ -43,6 +44,17 @@ std::string runtime_init() {
   runtime_malloc_tune();
   if (!std::getenv("OMP_NUM_THREADS")) at::set_num_threads(runtime_usable_cores());
   return blas_info_warning(blas_info_detect());
+}
+
+std::string runtime_device_summary() {
+  std::string out;
+  if (torch::cuda::is_available()) {
+    const size_t n = torch::cuda::device_count();
+    out = "CUDA (" + std::to_string(n) + (n == 1 ? " GPU)" : " GPUs)");
+  } else {
+    out = "CPU (" + std::to_string(at::get_num_threads()) + " threads)";
+  }
+  return out + " · BLAS " + blas_info_detect().name;
 }
 
 }  // namespace rf

@@ -14,4 +14,8 @@ std::string runtime_init();
 
 int runtime_usable_cores();
 
+// What runs the engine here, for a status bar: "CUDA (1 GPU)" when LibTorch sees a GPU, else
+// "CPU (N threads)", followed by " · <BLAS name>" for the CPU's BLAS.
+std::string runtime_device_summary();
+
 }  // namespace rf

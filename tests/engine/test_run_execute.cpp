@@ -16,6 +16,7 @@
 #include "train/pretrain.h"
 #include "util/error.h"
 
+#include "support/sample_project.h"
 #include "support/suite_registry.h"
 
 #include <QtTest/QtTest>
@@ -29,30 +30,6 @@
 namespace fs = std::filesystem;
 
 namespace {
-
-const std::string kSampleData = std::string(RECFORGE_FIXTURES_DIR) + "/../../sample_data";
-
-// A GRPO config small enough for a test: 2 prompts x 2 completions of at most 12 tokens per step.
-rf::RunConfig grpo_config(int steps, int save_steps) {
-  rf::RunConfig c = rf::run_config_default();
-  c.recipe = "list";
-  c.trainer = "grpo";
-  c.data.dataset = "sample";
-  c.data.max_users = 40;
-  c.device = "cpu";
-  c.seed = 11;
-  c.grpo.num_generations = 2;
-  c.grpo.per_device_train_batch_size = 4;
-  c.grpo.max_steps = steps;
-  c.grpo.save_steps = save_steps;
-  c.grpo.max_prompt_length = 96;
-  c.grpo.max_completion_length = 12;
-  c.grpo.learning_rate = 1e-3;
-  c.grpo.lr_scheduler_type = "constant";
-  c.grpo.beta = 0.0;
-  c.eval.users = 2;
-  return c;
-}
 
 rf::RunExecuteOptions quiet_options(bool resume = false) {
   rf::RunExecuteOptions o;
@@ -91,7 +68,6 @@ class TestRunExecute : public QObject {
     return rf::run_store_run(d, run)->status;
   }
 
- private Q_SLOTS:
   // An SFT config on 24 made-up traces written into the project: batches of 4, a checkpoint every 2 steps.
   rf::RunConfig sft_config(int steps) {
     const std::string traces = project_ + "/traces/list.jsonl";
@@ -102,7 +78,7 @@ class TestRunExecute : public QObject {
         f << nlohmann::json({{"prompt", "Recommend for user " + std::to_string(i)}, {"completion", "<answer>item " + std::to_string(i % 5) + "</answer>"}}).dump()
           << "\n";
     }
-    rf::RunConfig c = grpo_config(1, 0);
+    rf::RunConfig c = rf::test::sample_grpo_config(1, 0);
     c.trainer = "sft";
     c.sft.max_steps = steps;
     c.sft.per_device_train_batch_size = 4;
@@ -113,36 +89,15 @@ class TestRunExecute : public QObject {
     return c;
   }
 
+ private Q_SLOTS:
   void initTestCase() {
     QVERIFY(dir_.isValid());
     project_ = dir_.filePath("project").toStdString();
-    rf::Project p = rf::project_open(project_, true);
-    rf::ImportOptions io;
-    io.name = "sample";
-    rf::Dataset ds = rf::dataset_open(kSampleData, "", io);
-    ds.name = "sample";
-    rf::dataset_save(p, ds, true);
-    // The project's base model: a BPE tokenizer and a two-layer model trained briefly on its text.
-    rf::PretrainOptions o;
-    o.vocab_size = 512;
-    o.hidden_size = 32;
-    o.intermediate_size = 64;
-    o.num_hidden_layers = 2;
-    o.num_attention_heads = 2;
-    o.num_key_value_heads = 1;
-    o.max_position_embeddings = 256;
-    o.seq_len = 64;
-    o.batch = 8;
-    o.steps = 20;
-    o.lr = 1e-2;
-    o.seed = 5;
-    rf::PretrainCorpusOptions co;
-    co.seed = 5;
-    rf::pretrain_cached(rf::pretrain_corpus_build(ds, co, {}), o, rf::run_sample_model_dir(project_), false);
+    rf::test::sample_project_make(project_);
   }
 
   void grpo_run_records_every_step() {
-    const int64_t run = rf::run_create(project_, grpo_config(4, 2));
+    const int64_t run = rf::run_create(project_, rf::test::sample_grpo_config(4, 2));
     std::vector<int64_t> hook_steps;
     rf::RunHooks hooks;
     hooks.on_step = [&](const rf::RunProgress& p) { hook_steps.push_back(p.step); };
@@ -205,11 +160,11 @@ class TestRunExecute : public QObject {
   // The run dies after step 3 (past the checkpoint at 2): resuming cuts the store back to step 2 and runs
   // 3 and 4 again, giving exactly the numbers of a run that was never interrupted.
   void resume_continues_the_same_curves() {
-    const int64_t straight = rf::run_create(project_, grpo_config(4, 2));
+    const int64_t straight = rf::run_create(project_, rf::test::sample_grpo_config(4, 2));
     rf::RunControl c1;
     QCOMPARE(rf::run_execute(project_, straight, &c1, {}, quiet_options()).status, std::string("finished"));
 
-    const int64_t cut = rf::run_create(project_, grpo_config(4, 2));
+    const int64_t cut = rf::run_create(project_, rf::test::sample_grpo_config(4, 2));
     rf::RunHooks crash;
     crash.on_step = [](const rf::RunProgress& p) {
       if (p.step == 3) throw CutAfter{};
@@ -260,7 +215,7 @@ class TestRunExecute : public QObject {
   // model waits in memory), a diversity weight, a temperature and a learning rate set while paused apply
   // from step 2 and are events; stop after step 3 checkpoints first.
   void controller_pauses_steers_and_stops() {
-    const int64_t run = rf::run_create(project_, grpo_config(50, 0));
+    const int64_t run = rf::run_create(project_, rf::test::sample_grpo_config(50, 0));
     rf::RunController ctl;
     std::atomic<int64_t> last{0};
     rf::RunHooks hooks;
