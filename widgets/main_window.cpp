@@ -9,6 +9,7 @@
 #include "run_session.h"
 #include "runs_panel.h"
 #include "store/run_store.h"
+#include "trajectory_panel.h"
 #include "util/runtime_init.h"
 
 #include <QAction>
@@ -70,11 +71,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   demo_ = new DemoProcess(this);
   runs_ = new RunsPanel(session_, this);
   curves_ = new CurvePanel(this);
+  trajectories_ = new TrajectoryPanel(this);
+  trajectories_->setObjectName("trajectories");
   tabs_ = new QTabWidget(this);
   tabs_->setObjectName("screens");
   runs_->setObjectName("runs");
   tabs_->addTab(runs_, tr("Runs"));
   tabs_->addTab(curves_, tr("Live curves"));
+  tabs_->addTab(trajectories_, tr("Trajectories"));
   curves_->setObjectName("curves");
   setCentralWidget(tabs_);
 
@@ -85,7 +89,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   statusBar()->addWidget(run_label_, 1);
   statusBar()->addPermanentWidget(device_label_);
 
-  connect(runs_, &RunsPanel::selectionChanged, this, [this](const std::vector<int64_t>& runs) { curves_->setRuns(runs); });
+  connect(runs_, &RunsPanel::selectionChanged, this, [this](const std::vector<int64_t>& runs) {
+    curves_->setRuns(runs);
+    if (!runs.empty()) trajectories_->setRun(runs.front());
+  });
   connect(session_, &RunSession::progress, this, [this](qint64 run, qint64 step, qint64 total, double eta, double reward, double loss) {
     QString s = tr("run %1: step %2/%3, ETA %4").arg(run).arg(step).arg(total).arg(eta_text(eta));
     if (std::isfinite(reward)) s += tr(", reward %1").arg(reward, 0, 'f', 3);
@@ -204,6 +211,7 @@ bool MainWindow::openProject(const QString& dir) {
   project_ = QDir(dir).absolutePath();
   setWindowTitle(tr("RecForge — %1").arg(QDir(project_).dirName()));
   runs_->setProject(project_);
+  trajectories_->setProject(project_);
   curves_->setStorePath(store);
   // Show the newest run's curves straight away.
   if (const std::vector<int64_t> all = runs_->allRuns(); !all.empty()) runs_->selectRuns({all.front()});

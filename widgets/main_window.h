@@ -18,6 +18,7 @@ class CurvePanel;
 class DemoProcess;
 class RunSession;
 class RunsPanel;
+class TrajectoryPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -47,6 +48,7 @@ class MainWindow : public QMainWindow {
   DemoProcess* demo() const { return demo_; }
   RunsPanel* runsPanel() const { return runs_; }
   CurvePanel* curvePanel() const { return curves_; }
+  TrajectoryPanel* trajectoryPanel() const { return trajectories_; }
   QTabWidget* tabs() const { return tabs_; }
   QString statusText() const;
 
@@ -64,6 +66,7 @@ class MainWindow : public QMainWindow {
   DemoProcess* demo_ = nullptr;
   RunsPanel* runs_ = nullptr;
   CurvePanel* curves_ = nullptr;
+  TrajectoryPanel* trajectories_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   QLabel* device_label_ = nullptr;
   QLabel* run_label_ = nullptr;

@@ -251,6 +251,12 @@ RunOutcome run_execute_grpo(RunContext& rc) {
         t.prompt = p.prompt;
         t.completion = ro.completion;
         if (i < last_parsed.size()) t.parsed = parsed_json(last_parsed[i], d.ds);
+        // What the answer is scored against, so an inspector can mark hits without rebuilding the prompts.
+        if (!p.targets.empty()) {
+          json targets = json::array();
+          for (int32_t it : p.targets) targets.push_back(d.ds.items[static_cast<size_t>(it)].id);
+          t.parsed["targets"] = targets;
+        }
         if (i < last_rewards.size()) t.rewards = breakdown_json(last_rewards[i]);
         t.total = ro.total;
         t.advantage = ro.advantage;

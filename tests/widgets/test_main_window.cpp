@@ -14,6 +14,7 @@
 #include "run_session.h"
 #include "runs_panel.h"
 #include "store/run_store.h"
+#include "trajectory_panel.h"
 
 #include "support/sample_project.h"
 #include "support/suite_registry.h"
@@ -195,6 +196,11 @@ class TestMainWindow : public QObject {
     const std::vector<int64_t> shown = w.curvePanel()->runs();
     QCOMPARE(shown.size(), size_t(2));
     for (int64_t run : shown) QCOMPARE(status_of(project_, run), std::string("finished"));
+    // The inspector follows the selection: the first GRPO run's steps, each completion with its targets.
+    QCOMPARE(w.trajectoryPanel()->run(), shown.front());
+    QCOMPARE(w.trajectoryPanel()->steps(), (std::vector<int64_t>{1, 2}));
+    QVERIFY(!w.trajectoryPanel()->rows().empty());
+    QVERIFY(w.trajectoryPanel()->rows().front().parsed.contains("targets"));
   }
 
   void screenshots_of_every_screen() {
