@@ -9,6 +9,7 @@
 #include "run_session.h"
 #include "runs_panel.h"
 #include "store/run_store.h"
+#include "reward_tuner.h"
 #include "trajectory_panel.h"
 #include "util/runtime_init.h"
 
@@ -29,6 +30,7 @@
 #include <QStyle>
 #include <QStyleFactory>
 #include <QTabWidget>
+#include <QUndoStack>
 
 #include <cmath>
 
@@ -73,12 +75,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   curves_ = new CurvePanel(this);
   trajectories_ = new TrajectoryPanel(this);
   trajectories_->setObjectName("trajectories");
+  tuner_ = new RewardTuner(session_, this);
+  tuner_->setObjectName("tuner");
   tabs_ = new QTabWidget(this);
   tabs_->setObjectName("screens");
   runs_->setObjectName("runs");
   tabs_->addTab(runs_, tr("Runs"));
   tabs_->addTab(curves_, tr("Live curves"));
   tabs_->addTab(trajectories_, tr("Trajectories"));
+  tabs_->addTab(tuner_, tr("Reward tuner"));
   curves_->setObjectName("curves");
   setCentralWidget(tabs_);
 
@@ -92,6 +97,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(runs_, &RunsPanel::selectionChanged, this, [this](const std::vector<int64_t>& runs) {
     curves_->setRuns(runs);
     if (!runs.empty()) trajectories_->setRun(runs.front());
+    if (!runs.empty()) tuner_->setRun(runs.front());
   });
   connect(session_, &RunSession::progress, this, [this](qint64 run, qint64 step, qint64 total, double eta, double reward, double loss) {
     QString s = tr("run %1: step %2/%3, ETA %4").arg(run).arg(step).arg(total).arg(eta_text(eta));
@@ -157,6 +163,14 @@ void MainWindow::buildMenus() {
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
 
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  QAction* undo = tuner_->undoStack()->createUndoAction(this, tr("&Undo weight change"));
+  undo->setShortcut(QKeySequence::Undo);
+  edit->addAction(undo);
+  QAction* redo = tuner_->undoStack()->createRedoAction(this, tr("&Redo weight change"));
+  redo->setShortcut(QKeySequence::Redo);
+  edit->addAction(redo);
+
   QMenu* run = menuBar()->addMenu(tr("&Run"));
   QAction* demo = run->addAction(tr("Start &demo (SFT → GRPO)"), this, [this] { startDemo(); });
   demo->setObjectName("startDemoAction");
@@ -212,6 +226,7 @@ bool MainWindow::openProject(const QString& dir) {
   setWindowTitle(tr("RecForge — %1").arg(QDir(project_).dirName()));
   runs_->setProject(project_);
   trajectories_->setProject(project_);
+  tuner_->setProject(project_);
   curves_->setStorePath(store);
   // Show the newest run's curves straight away.
   if (const std::vector<int64_t> all = runs_->allRuns(); !all.empty()) runs_->selectRuns({all.front()});

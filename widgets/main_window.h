@@ -17,6 +17,7 @@ namespace rf::gui {
 class CurvePanel;
 class DemoProcess;
 class RunSession;
+class RewardTuner;
 class RunsPanel;
 class TrajectoryPanel;
 
@@ -49,6 +50,7 @@ class MainWindow : public QMainWindow {
   RunsPanel* runsPanel() const { return runs_; }
   CurvePanel* curvePanel() const { return curves_; }
   TrajectoryPanel* trajectoryPanel() const { return trajectories_; }
+  RewardTuner* rewardTuner() const { return tuner_; }
   QTabWidget* tabs() const { return tabs_; }
   QString statusText() const;
 
@@ -67,6 +69,7 @@ class MainWindow : public QMainWindow {
   RunsPanel* runs_ = nullptr;
   CurvePanel* curves_ = nullptr;
   TrajectoryPanel* trajectories_ = nullptr;
+  RewardTuner* tuner_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   QLabel* device_label_ = nullptr;
   QLabel* run_label_ = nullptr;

@@ -14,6 +14,7 @@
 #include "run_session.h"
 #include "runs_panel.h"
 #include "store/run_store.h"
+#include "reward_tuner.h"
 #include "trajectory_panel.h"
 
 #include "support/sample_project.h"
@@ -26,6 +27,7 @@
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QTableWidget>
+#include <QUndoStack>
 #include <QtTest/QtTest>
 
 #include <atomic>
@@ -201,6 +203,45 @@ class TestMainWindow : public QObject {
     QCOMPARE(w.trajectoryPanel()->steps(), (std::vector<int64_t>{1, 2}));
     QVERIFY(!w.trajectoryPanel()->rows().empty());
     QVERIFY(w.trajectoryPanel()->rows().front().parsed.contains("targets"));
+  }
+
+  // The reward tuner on a run training in the window: the what-if has its stored steps; releasing a slider
+  // sends the weight (an event in the store at the next step), and undo sends the previous one back.
+  void tuner_applies_and_undoes_a_weight() {
+    rf::gui::MainWindow w;
+    w.show();
+    QVERIFY(w.openProject(QString::fromStdString(project_)));
+    const int64_t run = rf::run_create(project_, rf::test::sample_grpo_config(60, 0));
+    rf::gui::RunSession* s = w.session();
+    QSignalSpy progress(s, &rf::gui::RunSession::progress);
+    QVERIFY(s->start(QString::fromStdString(project_), run, quiet()));
+    w.runsPanel()->refresh();
+    w.runsPanel()->selectRuns({run});
+    rf::gui::RewardTuner* t = w.rewardTuner();
+    QCOMPARE(t->run(), run);
+    QVERIFY(t->components().contains("diversity"));
+    QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 60000);
+    t->reloadTrajectories();
+    QVERIFY(t->whatIf().groups > 0);
+    const double before = t->weight("diversity");
+    QVERIFY(t->live());
+    QVERIFY(t->applyWeight("diversity", before + 1.5));
+    auto diversity_changes = [&] {
+      std::vector<double> out;
+      rf::SqliteDb db = rf::run_store_open(rf::run_store_path(project_), false);
+      for (const rf::EventRow& e : rf::run_store_events(db, run))
+        if (e.kind == rf::RunEventKind::weight_change && e.payload.value("component", "") == "diversity")
+          out.push_back(e.payload.value("new", -1.0));
+      return out;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(diversity_changes().size(), size_t(1), 60000);
+    QCOMPARE(diversity_changes().front(), before + 1.5);
+    t->undoStack()->undo();
+    QCOMPARE(t->weight("diversity"), before);
+    QTRY_COMPARE_WITH_TIMEOUT(diversity_changes().size(), size_t(2), 60000);
+    QCOMPARE(diversity_changes().back(), before);
+    s->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!s->busy(), 60000);
   }
 
   void screenshots_of_every_screen() {
