@@ -1,6 +1,7 @@
 // The workbench window (see main_window.h).
 #include "main_window.h"
 
+#include "compare_panel.h"
 #include "curve_panel.h"
 #include "demo_process.h"
 #include "engine/sample_project.h"
@@ -77,6 +78,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   trajectories_->setObjectName("trajectories");
   tuner_ = new RewardTuner(session_, this);
   tuner_->setObjectName("tuner");
+  compare_ = new ComparePanel(this);
+  compare_->setObjectName("compare");
   tabs_ = new QTabWidget(this);
   tabs_->setObjectName("screens");
   runs_->setObjectName("runs");
@@ -84,6 +87,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->addTab(curves_, tr("Live curves"));
   tabs_->addTab(trajectories_, tr("Trajectories"));
   tabs_->addTab(tuner_, tr("Reward tuner"));
+  tabs_->addTab(compare_, tr("Compare"));
   curves_->setObjectName("curves");
   setCentralWidget(tabs_);
 
@@ -98,6 +102,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     curves_->setRuns(runs);
     if (!runs.empty()) trajectories_->setRun(runs.front());
     if (!runs.empty()) tuner_->setRun(runs.front());
+    compare_->setRuns(runs);
   });
   connect(session_, &RunSession::progress, this, [this](qint64 run, qint64 step, qint64 total, double eta, double reward, double loss) {
     QString s = tr("run %1: step %2/%3, ETA %4").arg(run).arg(step).arg(total).arg(eta_text(eta));
@@ -227,6 +232,7 @@ bool MainWindow::openProject(const QString& dir) {
   runs_->setProject(project_);
   trajectories_->setProject(project_);
   tuner_->setProject(project_);
+  compare_->setProject(project_);
   curves_->setStorePath(store);
   // Show the newest run's curves straight away.
   if (const std::vector<int64_t> all = runs_->allRuns(); !all.empty()) runs_->selectRuns({all.front()});

@@ -14,6 +14,7 @@ class QTabWidget;
 
 namespace rf::gui {
 
+class ComparePanel;
 class CurvePanel;
 class DemoProcess;
 class RunSession;
@@ -51,6 +52,7 @@ class MainWindow : public QMainWindow {
   CurvePanel* curvePanel() const { return curves_; }
   TrajectoryPanel* trajectoryPanel() const { return trajectories_; }
   RewardTuner* rewardTuner() const { return tuner_; }
+  ComparePanel* comparePanel() const { return compare_; }
   QTabWidget* tabs() const { return tabs_; }
   QString statusText() const;
 
@@ -70,6 +72,7 @@ class MainWindow : public QMainWindow {
   CurvePanel* curves_ = nullptr;
   TrajectoryPanel* trajectories_ = nullptr;
   RewardTuner* tuner_ = nullptr;
+  ComparePanel* compare_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   QLabel* device_label_ = nullptr;
   QLabel* run_label_ = nullptr;

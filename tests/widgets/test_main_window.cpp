@@ -221,8 +221,8 @@ class TestMainWindow : public QObject {
     QCOMPARE(t->run(), run);
     QVERIFY(t->components().contains("diversity"));
     QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 60000);
-    t->reloadTrajectories();
-    QVERIFY(t->whatIf().groups > 0);
+    // The writer flushes off the training thread: the steps' trajectories land a moment after the steps.
+    QTRY_VERIFY_WITH_TIMEOUT((t->reloadTrajectories(), t->whatIf().groups > 0), 30000);
     const double before = t->weight("diversity");
     QVERIFY(t->live());
     QVERIFY(t->applyWeight("diversity", before + 1.5));
