@@ -36,6 +36,11 @@ ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent) {
   plot_ = new QCustomPlot(this);
   plot_->setObjectName("compareScatter");
   plot_->legend->setVisible(true);
+  // The legend below the axes, in a row: inside, it would hide the points in its corner.
+  plot_->axisRect()->insetLayout()->take(plot_->legend);
+  plot_->plotLayout()->addElement(1, 0, plot_->legend);
+  plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
+  plot_->plotLayout()->setRowStretchFactor(1, 0.001);
   x_ = new QComboBox(this);
   y_ = new QComboBox(this);
   x_->setObjectName("compareX");
@@ -162,13 +167,14 @@ void ComparePanel::rebuildPlot() {
     QCPGraph* f = plot_->addGraph();
     f->setName(tr("Pareto front"));
     f->setPen(QPen(QColor(90, 90, 90), 1.5, Qt::DashLine));
+    f->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(90, 90, 90), 14));  // rings the front's points
     for (size_t i : front_) f->addData(points_[i].x, points_[i].y);
   }
   plot_->xAxis->setLabel(x_->currentText());
   plot_->yAxis->setLabel(y_->currentText());
   plot_->rescaleAxes();
-  plot_->xAxis->scaleRange(1.15);
-  plot_->yAxis->scaleRange(1.15);
+  plot_->xAxis->scaleRange(1.25);
+  plot_->yAxis->scaleRange(1.25);
   plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -56,7 +56,8 @@ TrajectoryPanel::TrajectoryPanel(QWidget* parent) : QWidget(parent) {
   tree_->setObjectName("trajectoryTree");
   tree_->setHeaderLabels({tr("Group / completion"), tr("Reward"), tr("Advantage"), tr("Tokens")});
   tree_->setSelectionMode(QAbstractItemView::ExtendedSelection);
-  tree_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+  tree_->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  tree_->header()->setStretchLastSection(false);
   text_ = new QTextEdit(this);
   text_->setObjectName("trajectoryText");
   text_->setReadOnly(true);
@@ -89,6 +90,7 @@ TrajectoryPanel::TrajectoryPanel(QWidget* parent) : QWidget(parent) {
   split->addWidget(tree_);
   split->addWidget(detail);
   split->setStretchFactor(1, 2);
+  split->setSizes({440, 840});
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(bar);
   layout->addWidget(split, 1);

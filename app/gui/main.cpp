@@ -1,8 +1,9 @@
 // `recforge`: the Qt workbench. Opens the project given on the command line, else the last one, else the
 // sample project (created on first start under the user's data folder from the shipped sample_data/).
-//   recforge [PROJECT] [--screenshot DIR]
+//   recforge [PROJECT] [--select RUNS] [--screenshot DIR]
 // --screenshot writes a PNG of every screen into DIR and exits (the README's pictures; a layout check).
 #include "main_window.h"
+#include "runs_panel.h"
 #include "util/runtime_init.h"
 
 #include <QApplication>
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
   parser.addPositionalArgument("project", "the project folder to open (default: the last one, else the sample project)");
   QCommandLineOption screenshot("screenshot", "write a PNG of every screen into DIR and exit", "DIR");
   parser.addOption(screenshot);
+  QCommandLineOption select("select", "runs to select at start, e.g. 2,3 (default: the newest)", "RUNS");
+  parser.addOption(select);
   parser.process(app);
 
   const std::string warning = rf::runtime_init();
@@ -36,6 +39,11 @@ int main(int argc, char** argv) {
 
   rf::gui::MainWindow window;
   if (project.isEmpty() || !QDir(project).exists() || !window.openProject(project)) window.openSampleProject();
+  if (parser.isSet(select)) {
+    std::vector<int64_t> runs;
+    for (const QString& r : parser.value(select).split(',', Qt::SkipEmptyParts)) runs.push_back(r.toLongLong());
+    window.runsPanel()->selectRuns(runs);
+  }
   window.show();
   if (parser.isSet(screenshot)) {
     const QString dir = parser.value(screenshot);
