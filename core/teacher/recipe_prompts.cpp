@@ -16,7 +16,17 @@ namespace rf {
 
 using nlohmann::json;
 
-int64_t recipe_holdout_position(const UserSplit& s, size_t interactions, const std::string& holdout, int64_t min_history) {
+std::string recipe_whole_user_part(const std::string& user_id) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : user_id) h = (h ^ c) * 1099511628211ULL;
+  const uint64_t bucket = h % 10;
+  return bucket == 0 ? "valid" : bucket <= 2 ? "test" : "train";
+}
+
+int64_t recipe_holdout_position(const UserSplit& s, size_t interactions, const std::string& holdout, int64_t min_history,
+                                const std::string& whole_user_id) {
+  if (!whole_user_id.empty() && s.valid.empty() && s.test.empty() && interactions > 0)
+    return recipe_whole_user_part(whole_user_id) == holdout ? static_cast<int64_t>(interactions) - 1 : -1;
   int64_t pos = -1;
   if (holdout == "train")
     pos = static_cast<int64_t>(s.train.size()) - 1;
@@ -87,9 +97,10 @@ std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& s
   std::vector<int32_t> eligible;
   std::vector<int64_t> position(ds.users.size(), -1);
   for (int32_t u = 0; u < ds.user_count(); ++u) {
-    const int64_t min_history = preset_name_of(u) == "query_rewrite" ? 0 : 1;
+    const bool rewrite = preset_name_of(u) == "query_rewrite";
     const auto& h = histories[static_cast<size_t>(u)];
-    const int64_t p = recipe_holdout_position(split.users[static_cast<size_t>(u)], h.size(), o.holdout, min_history);
+    const int64_t p = recipe_holdout_position(split.users[static_cast<size_t>(u)], h.size(), o.holdout, rewrite ? 0 : 1,
+                                              rewrite ? ds.users[static_cast<size_t>(u)].id : std::string());
     if (p < 0) continue;
     if (o.recipe == "rating" && !ds.interactions[static_cast<size_t>(h[static_cast<size_t>(p)])].has_rating()) continue;
     position[static_cast<size_t>(u)] = p;

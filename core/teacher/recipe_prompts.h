@@ -50,7 +50,13 @@ struct RecipePrompt {
 
 // Where the held-out interaction sits in a user's time-ordered interactions; -1 when the user is not eligible
 // (fewer than `min_history` interactions before it, or no such split part).
-int64_t recipe_holdout_position(const UserSplit& s, size_t interactions, const std::string& holdout, int64_t min_history);
+// `whole_user_id` (a shopper with a query, the query_rewrite preset): a user too short for leave-last-out
+// (no valid / test part, as every ESCI query with its one judged product) is held out whole instead — its
+// last interaction is the target of the part its id hashes to (recipe_whole_user_part) and of no other.
+int64_t recipe_holdout_position(const UserSplit& s, size_t interactions, const std::string& holdout, int64_t min_history,
+                                const std::string& whole_user_id = "");
+// "train" (70 %), "valid" (10 %) or "test" (20 %), from a stable hash (FNV-1a) of the user's id.
+std::string recipe_whole_user_part(const std::string& user_id);
 
 // ESCI: a shopper's judged products (interactions of `history` with an ESCI label) as graded gains; the
 // best-judged one becomes `target_item` (Rec-R1's ESCI setting).

@@ -112,9 +112,9 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
     return o.preset.empty() ? prompt_preset_default(o.recipe, !ds.users[static_cast<size_t>(u)].profile.empty()) : o.preset;
   };
   for (int32_t u = 0; u < ds.user_count(); ++u) {
-    const int64_t min_history = preset_name_of(u) == "query_rewrite" ? 0 : 1;
-    const int64_t p =
-        recipe_holdout_position(split.users[static_cast<size_t>(u)], histories[static_cast<size_t>(u)].size(), o.holdout, min_history);
+    const bool rewrite = preset_name_of(u) == "query_rewrite";
+    const int64_t p = recipe_holdout_position(split.users[static_cast<size_t>(u)], histories[static_cast<size_t>(u)].size(), o.holdout,
+                                              rewrite ? 0 : 1, rewrite ? ds.users[static_cast<size_t>(u)].id : std::string());
     if (p < 0) continue;
     if (o.recipe == "rating" &&
         !ds.interactions[static_cast<size_t>(histories[static_cast<size_t>(u)][static_cast<size_t>(p)])].has_rating())

@@ -9,12 +9,14 @@
 #include "retrieval/retrieval_reward.h"
 #include "support/fixtures.h"
 #include "support/suite_registry.h"
+#include "teacher/recipe_prompts.h"
 #include "teacher/teacher_query.h"
 #include "teacher/teacher_traces.h"
 
 #include <QtTest/QtTest>
 
 #include <map>
+#include <set>
 
 namespace {
 
@@ -122,6 +124,34 @@ class TestTeacherQuery : public QObject {
       QVERIFY(std::abs(t["rewards"]["retrieval"].get<double>() - r.value) < 1e-9);
       QVERIFY2(r.value > 0, t["completion"].get<std::string>().c_str());
     }
+  }
+
+  // ESCI queries have one judged product each: no leave-last-out split, so each query is held out whole.
+  // Train, valid and test prompts then cover disjoint queries, all of them, in about 70 / 10 / 20.
+  void esci_queries_are_held_out_whole() {
+    rf::ImportOptions io;
+    io.format = "esci";
+    const rf::Dataset ds = rf::data_import(rf::test::fixture_path("data/esci-sample"), io);
+    const rf::Split split = rf::split_leave_last_out(ds);
+    std::map<std::string, size_t> sizes;
+    std::set<int32_t> seen;
+    for (const char* part : {"train", "valid", "test"}) {
+      rf::RecipePromptOptions o;
+      o.recipe = "query";
+      o.preset = "query_rewrite";
+      o.holdout = part;
+      const auto prompts = rf::recipe_prompts_build(ds, split, o);
+      sizes[part] = prompts.size();
+      for (const auto& p : prompts) {
+        QVERIFY2(seen.insert(p.user).second, "a query in two parts");
+        QCOMPARE(rf::recipe_whole_user_part(ds.users[static_cast<size_t>(p.user)].id), std::string(part));
+        QCOMPARE(p.targets.size(), size_t(1));
+      }
+    }
+    QCOMPARE(seen.size(), ds.users.size());
+    const double n = static_cast<double>(ds.users.size());
+    QVERIFY2(sizes["train"] > 0.55 * n && sizes["test"] > 0.1 * n && sizes["valid"] > 0.03 * n,
+             qPrintable(QString("%1 / %2 / %3").arg(sizes["train"]).arg(sizes["valid"]).arg(sizes["test"])));
   }
 };
 
