@@ -5,6 +5,8 @@
 // core/retrieval and core/text each declare an rf::QueryAnswer.
 #include "data/importer.h"
 #include "data/split.h"
+#include "engine/run_eval.h"
+#include "reward/reward_context.h"
 #include "retrieval/bm25_index.h"
 #include "retrieval/retrieval_reward.h"
 #include "support/fixtures.h"
@@ -152,6 +154,29 @@ class TestTeacherQuery : public QObject {
     const double n = static_cast<double>(ds.users.size());
     QVERIFY2(sizes["train"] > 0.55 * n && sizes["test"] > 0.1 * n && sizes["valid"] > 0.03 * n,
              qPrintable(QString("%1 / %2 / %3").arg(sizes["train"]).arg(sizes["valid"]).arg(sizes["test"])));
+  }
+
+  // The Query recipe's baselines on the held-out ESCI queries: the shopper's own query through BM25 finds
+  // its exact product near the top (this sample has one product per query), and there is no history to
+  // take a last title from, so that baseline is left out.
+  void esci_query_baselines() {
+    rf::ImportOptions io;
+    io.format = "esci";
+    const rf::Dataset ds = rf::data_import(rf::test::fixture_path("data/esci-sample"), io);
+    const rf::Split split = rf::split_leave_last_out(ds);
+    rf::RecipePromptOptions o;
+    o.recipe = "query";
+    o.preset = "query_rewrite";
+    o.holdout = "test";
+    const auto prompts = rf::recipe_prompts_build(ds, split, o);
+    rf::Bm25Index index = rf::bm25_index_build(ds);
+    auto context = rf::reward_context_build(ds);
+    context->retriever = &index;
+    const auto b = rf::run_eval_query_baselines(ds, *context, prompts);
+    QCOMPARE(b.size(), size_t(1));
+    QCOMPARE(b[0].first, std::string("raw-query"));
+    const double ndcg = rf::run_metric(b[0].second, "ndcg");
+    QVERIFY2(ndcg > 0.3 && ndcg <= 1.0, qPrintable(QString::number(ndcg)));
   }
 };
 
