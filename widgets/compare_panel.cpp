@@ -1,6 +1,7 @@
 // The compare screen (see compare_panel.h).
 #include "compare_panel.h"
 
+#include "plot_colors.h"
 #include "qcustomplot_include.h"
 
 #include <QComboBox>
@@ -20,12 +21,6 @@ namespace {
 
 const char* kMetrics[] = {"reward", "loss", "kl", "eval/recall@10", "eval/ndcg@10", "eval/ilad", "eval/novelty",
                           "eval/satisfaction", "eval/format", "eval/mae", "eval/rmse"};
-
-QColor run_color(size_t i) {
-  static const QColor palette[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44), QColor(214, 39, 40),
-                                   QColor(148, 103, 189), QColor(140, 86, 75), QColor(227, 119, 194), QColor(23, 190, 207)};
-  return palette[i % 8];
-}
 
 }  // namespace
 
@@ -159,7 +154,7 @@ void ComparePanel::rebuildPlot() {
     QCPGraph* g = plot_->addGraph();
     g->setName(QString("run %1").arg(runs_[i]));
     g->setLineStyle(QCPGraph::lsNone);
-    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, run_color(i), run_color(i), 8));
+    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, plot_color(i), plot_color(i), 8));
     for (const ComparePoint& p : points_)
       if (p.run == runs_[i]) g->addData(p.x, p.y);
   }

@@ -2,6 +2,7 @@
 #include "curve_panel.h"
 
 #include "curve_smoothing.h"
+#include "plot_colors.h"
 #include "qcustomplot_include.h"
 
 #include <QCheckBox>
@@ -21,18 +22,6 @@
 #include <cmath>
 
 namespace rf::gui {
-
-namespace {
-
-// Distinct hues for up to 10 lines, then they repeat.
-QColor line_color(size_t i) {
-  static const QColor palette[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44), QColor(214, 39, 40),
-                                   QColor(148, 103, 189), QColor(140, 86, 75), QColor(227, 119, 194), QColor(127, 127, 127),
-                                   QColor(188, 189, 34), QColor(23, 190, 207)};
-  return palette[i % 10];
-}
-
-}  // namespace
 
 CurvePanel::CurvePanel(QWidget* parent) : QWidget(parent) {
   metric_list_ = new QListWidget(this);
@@ -184,7 +173,7 @@ void CurvePanel::redraw() {
       for (const QString& metric : wanted_) {
         const CurveSeries* s = source_->series(run, metric.toStdString());
         if (!s || s->steps.empty()) continue;
-        const QColor c = line_color(line++);
+        const QColor c = plot_color(line++);
         const QString label = QString("#%1 %2 · %3").arg(run).arg(QString::fromStdString(source_->run_name(run)), metric);
         QVector<double> xs(s->steps.begin(), s->steps.end()), raw(s->values.begin(), s->values.end());
         const std::vector<double> ema = curve_ema(s->values, smoothing());
