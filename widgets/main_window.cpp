@@ -11,6 +11,7 @@
 #include "runs_panel.h"
 #include "store/run_store.h"
 #include "reward_tuner.h"
+#include "run_form.h"
 #include "trajectory_panel.h"
 #include "util/runtime_init.h"
 
@@ -27,6 +28,7 @@
 #include <QPalette>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
 #include <QStyleFactory>
@@ -82,8 +84,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   compare_->setObjectName("compare");
   tabs_ = new QTabWidget(this);
   tabs_->setObjectName("screens");
-  runs_->setObjectName("runs");
-  tabs_->addTab(runs_, tr("Runs"));
+  form_ = new RunForm(session_, this);
+  // Runs: the table above the form that starts new ones.
+  auto* runs_screen = new QSplitter(Qt::Vertical, this);
+  runs_screen->setObjectName("runs");
+  runs_screen->addWidget(runs_);
+  runs_screen->addWidget(form_);
+  runs_screen->setStretchFactor(0, 1);
+  runs_screen->setStretchFactor(1, 2);
+  tabs_->addTab(runs_screen, tr("Runs"));
   tabs_->addTab(curves_, tr("Live curves"));
   tabs_->addTab(trajectories_, tr("Trajectories"));
   tabs_->addTab(tuner_, tr("Reward tuner"));
@@ -113,6 +122,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(session_, &RunSession::started, this, [this](qint64 run) {
     run_label_->setText(tr("run %1: starting").arg(run));
     runs_->refresh();
+    runs_->selectRuns({run});  // its curves, trajectories and tuner follow it
   });
   connect(session_, &RunSession::finished, this, [this](qint64 run, const QString& status, const QString& message) {
     run_label_->setText(message.isEmpty() ? tr("run %1 %2").arg(run).arg(status) : tr("run %1 %2: %3").arg(run).arg(status, message));
@@ -233,6 +243,7 @@ bool MainWindow::openProject(const QString& dir) {
   trajectories_->setProject(project_);
   tuner_->setProject(project_);
   compare_->setProject(project_);
+  form_->setProject(project_);
   curves_->setStorePath(store);
   // Show the newest run's curves straight away.
   if (const std::vector<int64_t> all = runs_->allRuns(); !all.empty()) runs_->selectRuns({all.front()});

@@ -19,6 +19,7 @@ class CurvePanel;
 class DemoProcess;
 class RunSession;
 class RewardTuner;
+class RunForm;
 class RunsPanel;
 class TrajectoryPanel;
 
@@ -53,6 +54,7 @@ class MainWindow : public QMainWindow {
   TrajectoryPanel* trajectoryPanel() const { return trajectories_; }
   RewardTuner* rewardTuner() const { return tuner_; }
   ComparePanel* comparePanel() const { return compare_; }
+  RunForm* runForm() const { return form_; }
   QTabWidget* tabs() const { return tabs_; }
   QString statusText() const;
 
@@ -73,6 +75,7 @@ class MainWindow : public QMainWindow {
   TrajectoryPanel* trajectories_ = nullptr;
   RewardTuner* tuner_ = nullptr;
   ComparePanel* compare_ = nullptr;
+  RunForm* form_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   QLabel* device_label_ = nullptr;
   QLabel* run_label_ = nullptr;

@@ -15,6 +15,7 @@
 #include "runs_panel.h"
 #include "store/run_store.h"
 #include "reward_tuner.h"
+#include "run_form.h"
 #include "trajectory_panel.h"
 
 #include "support/sample_project.h"
@@ -242,6 +243,39 @@ class TestMainWindow : public QObject {
     QCOMPARE(diversity_changes().back(), before);
     s->stop();
     QTRY_VERIFY_WITH_TIMEOUT(!s->busy(), 60000);
+  }
+
+  // The Runs form: a tiny GRPO config started with the Start button trains in the window, its points reach
+  // the curves; a second one started while it trains is queued and runs after it.
+  void run_form_starts_and_queues() {
+    rf::gui::MainWindow w;
+    w.show();
+    QVERIFY(w.openProject(QString::fromStdString(project_)));
+    rf::gui::RunForm* form = w.runForm();
+    nlohmann::json c = rf::run_config_to_json(rf::test::sample_grpo_config(3, 0));
+    c["name"] = "from the form";
+    QVERIFY2(form->setConfigJson(c), qPrintable(form->lastError()));
+    form->setExecution(false, false);  // no baselines, no evaluation: seconds, not minutes
+    auto* start = form->findChild<QPushButton*>("runFormStart");
+    QTest::mouseClick(start, Qt::LeftButton);
+    const int64_t first = w.session()->run();
+    QVERIFY(first > 0);
+    QVERIFY(w.session()->busy());
+    QTest::mouseClick(start, Qt::LeftButton);  // queued
+    QCOMPARE(form->queue().size(), size_t(1));
+    const int64_t second = form->queue().front();
+    QTRY_COMPARE_WITH_TIMEOUT(status_of(project_, first), std::string("finished"), 60000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->run(), second, 60000);  // the queued one started after it
+    QTRY_COMPARE_WITH_TIMEOUT(status_of(project_, second), std::string("finished"), 60000);
+    {
+      rf::SqliteDb db = rf::run_store_open(rf::run_store_path(project_), false);
+      QCOMPARE(rf::run_store_metrics(db, first, "reward").size(), size_t(3));
+    }
+    // The window follows the run it started last: its points are on the curves.
+    QCOMPARE(w.curvePanel()->runs(), std::vector<int64_t>{second});
+    QTRY_VERIFY_WITH_TIMEOUT(w.curvePanel()->source()->series(second, "reward") &&
+                                 w.curvePanel()->source()->series(second, "reward")->steps.size() == 3, 10000);
+    QVERIFY(form->queue().empty());
   }
 
   void screenshots_of_every_screen() {
