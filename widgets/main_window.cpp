@@ -107,6 +107,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   statusBar()->addWidget(run_label_, 1);
   statusBar()->addPermanentWidget(device_label_);
 
+  connect(runs_, &RunsPanel::newRunFromWeights, this, [this](qint64 run) { form_->loadFromRunWeights(run); });
   connect(runs_, &RunsPanel::selectionChanged, this, [this](const std::vector<int64_t>& runs) {
     curves_->setRuns(runs);
     if (!runs.empty()) trajectories_->setRun(runs.front());

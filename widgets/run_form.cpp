@@ -7,6 +7,7 @@
 #include "engine/run_execute.h"
 #include "run_session.h"
 #include "store/project.h"
+#include "store/run_store.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -335,6 +336,29 @@ void RunForm::startNextQueued() {
   o.baselines = baselines_->isChecked();
   o.evaluate = evaluate_->isChecked();
   if (session_->start(project_, run, o)) showError(tr("run %1 started from the queue").arg(run));
+}
+
+bool RunForm::loadFromRunWeights(int64_t run) {
+  if (project_.isEmpty()) return false;
+  try {
+    SqliteDb db = run_store_open(run_store_path(project_.toStdString()), false);
+    const auto rec = run_store_run(db, run);
+    if (!rec) throw std::runtime_error("no run " + std::to_string(run));
+    const auto cks = run_store_checkpoints(db, run);
+    if (cks.empty()) throw std::runtime_error("run " + std::to_string(run) + " has no checkpoint yet");
+    nlohmann::json c = rec->config;
+    if (c.value("model", nlohmann::json::object()).value("finetune", std::string("full")) == "lora")
+      throw std::runtime_error("run " + std::to_string(run) + " trained LoRA adapters: its checkpoints hold adapters, not a whole model");
+    c["model"]["source"] = "hf";
+    c["model"]["path"] = cks.back().path;
+    c["name"] = rec->name + " (from run " + std::to_string(run) + " step " + std::to_string(cks.back().step) + ")";
+    if (!setConfigJson(c)) return false;
+    showError(tr("from run %1's checkpoint at step %2; change what you like and Start").arg(run).arg(cks.back().step));
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()));
+    return false;
+  }
 }
 
 void RunForm::setExecution(bool baselines, bool evaluate) {

@@ -47,6 +47,9 @@ class RunForm : public QWidget {
   bool saveConfig(const QString& path);
   bool loadConfig(const QString& path);
   QWidget* fieldWidget(const std::string& path) const;
+  // Fills the form with run `run`'s config, starting fresh from the weights of its last checkpoint (full
+  // fine-tunes; a LoRA checkpoint holds adapters only and is refused). False with the reason shown.
+  bool loadFromRunWeights(int64_t run);
   // How runs started here are executed: score the classic baselines first, evaluate the model.
   void setExecution(bool baselines, bool evaluate);
 

@@ -45,9 +45,12 @@ RunsPanel::RunsPanel(RunSession* session, QWidget* parent) : QWidget(parent), se
   continue_ = new QPushButton(tr("Continue from checkpoint"), this);
   continue_->setObjectName("runContinue");
   continue_->setToolTip(tr("Continue a stopped, failed or killed run from its last checkpoint (recforge-cli resume)"));
+  fork_ = new QPushButton(tr("New run from its weights"), this);
+  fork_->setObjectName("runFork");
+  fork_->setToolTip(tr("Fill the form with this run's config, starting from its last checkpoint's weights (a fresh run)"));
   status_ = new QLabel(this);
   auto* buttons = new QHBoxLayout;
-  for (QPushButton* b : {pause_, resume_, stop_, continue_}) buttons->addWidget(b);
+  for (QPushButton* b : {pause_, resume_, stop_, continue_, fork_}) buttons->addWidget(b);
   buttons->addStretch();
   buttons->addWidget(status_);
   auto* layout = new QVBoxLayout(this);
@@ -63,6 +66,10 @@ RunsPanel::RunsPanel(RunSession* session, QWidget* parent) : QWidget(parent), se
   connect(resume_, &QPushButton::clicked, session_, &RunSession::resume);
   connect(stop_, &QPushButton::clicked, session_, &RunSession::stop);
   connect(continue_, &QPushButton::clicked, this, &RunsPanel::resumeSelected);
+  connect(fork_, &QPushButton::clicked, this, [this] {
+    const std::vector<int64_t> sel = selectedRuns();
+    if (sel.size() == 1) Q_EMIT newRunFromWeights(sel[0]);
+  });
   connect(session_, &RunSession::stateChanged, this, [this](qint64 run, const QString& state) {
     status_->setText(tr("run %1: %2").arg(run).arg(state));
     refresh();
@@ -170,6 +177,7 @@ void RunsPanel::updateButtons() {
         resumable = st == "stopped" || st == "failed";
       }
   continue_->setEnabled(resumable);
+  fork_->setEnabled(sel.size() == 1);
 }
 
 void RunsPanel::resumeSelected() {

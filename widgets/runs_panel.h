@@ -35,6 +35,8 @@ class RunsPanel : public QWidget {
 
  Q_SIGNALS:
   void selectionChanged(const std::vector<int64_t>& runs);
+  // "New run from its weights": a fresh run that starts from the selected run's last checkpoint.
+  void newRunFromWeights(qint64 run);
 
  private:
   void updateButtons();
@@ -47,6 +49,7 @@ class RunsPanel : public QWidget {
   QPushButton* resume_ = nullptr;
   QPushButton* stop_ = nullptr;
   QPushButton* continue_ = nullptr;
+  QPushButton* fork_ = nullptr;
   QLabel* status_ = nullptr;
   QTimer* timer_ = nullptr;
   bool filling_ = false;

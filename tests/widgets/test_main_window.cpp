@@ -173,6 +173,14 @@ class TestMainWindow : public QObject {
     rf::SqliteDb db = rf::run_store_open(rf::run_store_path(project_), false);
     QVERIFY(!rf::run_store_checkpoints(db, run).empty());  // stop writes a checkpoint first
     QVERIFY(rf::run_store_last_step(db, run) < 40);
+    // New run from its weights: the form gets the run's config, starting from the stop's checkpoint.
+    auto* fork = w.runsPanel()->findChild<QPushButton*>("runFork");
+    QTRY_VERIFY(fork->isEnabled());
+    QTest::mouseClick(fork, Qt::LeftButton);
+    const nlohmann::json& c = w.runForm()->config();
+    QCOMPARE(c["model"]["source"].get<std::string>(), std::string("hf"));
+    QCOMPARE(c["model"]["path"].get<std::string>(), rf::run_store_checkpoints(db, run).back().path);
+    QVERIFY(w.runForm()->validate().isEmpty());
   }
 
   // Start demo: recforge-cli demo as a child process on the project (shortened here); its three runs
