@@ -20,6 +20,8 @@ for arg in "$@"; do
 done
 
 packages=(g++ cmake ninja-build pkg-config libopenblas0-pthread nlohmann-json3-dev libsqlite3-dev)
+# The .deb (installer/): dpkg-shlibdeps and file work out its Depends; installer/check-package.sh needs them.
+packages+=(dpkg-dev file)
 cmake_extra=()
 if [ "$torch_from_python" = 1 ]; then
   prefix=$(python3 -c "import torch; print(torch.utils.cmake_prefix_path)")
@@ -29,6 +31,8 @@ else
 fi
 if [ "$with_qt" = ON ]; then
   packages+=(qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6)
+  # installer/check-package.sh validates the desktop entry and the AppStream metadata (workbench only).
+  packages+=(desktop-file-utils appstream)
 fi
 
 missing=()

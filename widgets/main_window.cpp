@@ -4,6 +4,8 @@
 #include "compare_panel.h"
 #include "curve_panel.h"
 #include "demo_process.h"
+#include "project_panel.h"
+#include "template_designer.h"
 #include "engine/sample_project.h"
 #include "data/dataset_store.h"
 #include "store/project.h"
@@ -92,6 +94,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   runs_screen->addWidget(form_);
   runs_screen->setStretchFactor(0, 1);
   runs_screen->setStretchFactor(1, 2);
+  project_panel_ = new ProjectPanel(this);
+  tabs_->addTab(project_panel_, tr("Project && data"));
+  designer_ = new TemplateDesigner(this);
+  designer_->setRunForm(form_);
+  tabs_->addTab(designer_, tr("Template designer"));
   tabs_->addTab(runs_screen, tr("Runs"));
   tabs_->addTab(curves_, tr("Live curves"));
   tabs_->addTab(trajectories_, tr("Trajectories"));
@@ -240,11 +247,13 @@ bool MainWindow::openProject(const QString& dir) {
   }
   project_ = QDir(dir).absolutePath();
   setWindowTitle(tr("RecForge — %1").arg(QDir(project_).dirName()));
+  project_panel_->setProject(project_);
+  form_->setProject(project_);  // before the designer, which reads the form's config
+  designer_->setProject(project_);
   runs_->setProject(project_);
   trajectories_->setProject(project_);
   tuner_->setProject(project_);
   compare_->setProject(project_);
-  form_->setProject(project_);
   curves_->setStorePath(store);
   // Show the newest run's curves straight away.
   if (const std::vector<int64_t> all = runs_->allRuns(); !all.empty()) runs_->selectRuns({all.front()});
@@ -306,6 +315,13 @@ QStringList MainWindow::screenshots(const QString& dir) {
   for (int i = 0; i < tabs_->count(); ++i) {
     tabs_->setCurrentIndex(i);
     QApplication::processEvents();
+    project_panel_->waitIdle(10000);  // its data set loads on a worker
+    if (tabs_->widget(i) == designer_) {
+      // The preview needs the data and the tokenizer; then a few sampled answers make the picture.
+      designer_->waitIdle(20000);
+      if (designer_->answerCount() == 0 && designer_->tryIt(4)) designer_->waitIdle(120000);
+      QApplication::processEvents();
+    }
     curves_->refresh();
     const QString name = QString("%1-%2.png").arg(i + 1).arg(tabs_->widget(i)->objectName());
     const QString path = QDir(dir).filePath(name);

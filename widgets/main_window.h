@@ -17,10 +17,12 @@ namespace rf::gui {
 class ComparePanel;
 class CurvePanel;
 class DemoProcess;
+class ProjectPanel;
 class RunSession;
 class RewardTuner;
 class RunForm;
 class RunsPanel;
+class TemplateDesigner;
 class TrajectoryPanel;
 
 class MainWindow : public QMainWindow {
@@ -49,12 +51,14 @@ class MainWindow : public QMainWindow {
 
   RunSession* session() const { return session_; }
   DemoProcess* demo() const { return demo_; }
+  ProjectPanel* projectPanel() const { return project_panel_; }
   RunsPanel* runsPanel() const { return runs_; }
   CurvePanel* curvePanel() const { return curves_; }
   TrajectoryPanel* trajectoryPanel() const { return trajectories_; }
   RewardTuner* rewardTuner() const { return tuner_; }
   ComparePanel* comparePanel() const { return compare_; }
   RunForm* runForm() const { return form_; }
+  TemplateDesigner* templateDesigner() const { return designer_; }
   QTabWidget* tabs() const { return tabs_; }
   QString statusText() const;
 
@@ -70,12 +74,14 @@ class MainWindow : public QMainWindow {
   bool dark_ = false;
   RunSession* session_ = nullptr;
   DemoProcess* demo_ = nullptr;
+  ProjectPanel* project_panel_ = nullptr;
   RunsPanel* runs_ = nullptr;
   CurvePanel* curves_ = nullptr;
   TrajectoryPanel* trajectories_ = nullptr;
   RewardTuner* tuner_ = nullptr;
   ComparePanel* compare_ = nullptr;
   RunForm* form_ = nullptr;
+  TemplateDesigner* designer_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   QLabel* device_label_ = nullptr;
   QLabel* run_label_ = nullptr;

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setApplicationName("recforge");
   QApplication::setOrganizationName("RecForge");
+  // Wayland matches the window to installer/io.github.recforge.RecForge.desktop (its icon, its name) by this id.
+  QGuiApplication::setDesktopFileName("io.github.recforge.RecForge");
   QApplication::setApplicationVersion(RECFORGE_VERSION);
   QCommandLineParser parser;
   parser.setApplicationDescription("RecForge: a workbench for training reasoning recommenders (SFT, GRPO).");

@@ -2,6 +2,7 @@
 #include "data/csv_reader.h"
 
 #include "data/import_common.h"
+#include "data/import_progress.h"
 #include "data/text_checks.h"
 
 #include <algorithm>
@@ -22,7 +23,11 @@ bool CsvReader::next(std::vector<std::string_view>& fields) {
     pos_ += s[pos_] == '\r' ? 2 : 1;
     ++line_;
   }
-  if (pos_ >= n) return false;
+  if (pos_ >= n) {
+    import_progress_at(n, n);  // the file is done
+    return false;
+  }
+  if ((++records_ & 255) == 0) import_progress_at(pos_, n);
   record_line_ = line_;
 
   auto check = [&](size_t raw_begin, size_t raw_end) {

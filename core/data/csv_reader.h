@@ -51,6 +51,7 @@ class CsvReader {
   size_t pos_ = 0;
   int64_t line_ = 1;
   int64_t record_line_ = 0;
+  int64_t records_ = 0;  // read so far, to report progress every 256 (import_progress.h)
   bool check_utf8_ = false;
   std::vector<std::string> names_;
   std::deque<std::string> scratch_;  // a deque: growing it never moves the strings already handed out

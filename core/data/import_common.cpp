@@ -1,6 +1,7 @@
 // Helpers shared by the importers: see import_common.h.
 #include "data/import_common.h"
 
+#include "data/import_progress.h"
 #include "data/text_checks.h"
 #include "util/error.h"
 #include "util/file_io.h"
@@ -38,6 +39,7 @@ std::string source_read(const std::string& path, const std::string& expected) {
     text.erase(0, 3);
   }
   if (text_trim(text).empty()) throw Error(path + ":1: the file is empty (expected " + expected + ")");
+  import_progress_file(path, static_cast<int64_t>(text.size()));
   return text;
 }
 
@@ -66,6 +68,14 @@ void source_check_utf8_json(std::string_view file, int64_t line, std::string_vie
   data_fail(file, line, key,
             "invalid UTF-8: byte " + byte_hex(static_cast<unsigned char>(text[bad])) + " at byte offset " +
                 std::to_string(bad) + " of the line");
+}
+
+void import_progress_file(const std::string& file, int64_t size) {
+  ImportProgressState* s = import_progress_state;
+  if (!s || !s->fn) return;
+  s->file = file;
+  s->last_permille = 0;
+  (*s->fn)(file, 0, size);
 }
 
 std::string quote_excerpt(std::string_view text) {

@@ -143,6 +143,7 @@ Dataset data_import(const std::string& path, const ImportOptions& options) {
   }
   if (!options.meta_path.empty() && !path_is_file(options.meta_path)) throw Error(options.meta_path + ": no such file");
 
+  const ImportProgressScope progress(options.progress);
   Dataset ds;
   if (format == "movielens-100k") ds = import_movielens_100k(folder_of(path));
   else if (format == "movielens-1m") ds = import_movielens_1m(folder_of(path));

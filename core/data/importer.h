@@ -18,6 +18,7 @@
 #pragma once
 
 #include "data/dataset.h"
+#include "data/import_progress.h"
 
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@ struct ImportOptions {
   std::string format = "auto";
   std::string name;       // dataset name; "" -> derived from the path
   std::string meta_path;  // amazon: the metadata JSON lines file; sequence: the item table ("" -> beside it)
+  ImportProgressFn progress;  // optional: (file, bytes parsed, bytes in all) as each file is parsed
 };
 
 // Reads `path` (a folder or a file, per format). Throws rf::Error naming file:line and field on bad input.

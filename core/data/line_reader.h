@@ -1,6 +1,9 @@
 // Splits a buffer into lines (LF or CRLF endings) and counts them from 1, so line-oriented importers
 // (u.data, *.dat, sequence files, JSON lines) can name the line of every error without copying text.
+// It also reports how far it has got to the import's progress callback (import_progress.h).
 #pragma once
+
+#include "data/import_progress.h"
 
 #include <cstdint>
 #include <cstring>
@@ -14,7 +17,11 @@ class LineReader {
 
   // The next line without its ending; false at the end. A final line without '\n' still counts.
   bool next(std::string_view& line) {
-    if (pos_ >= text_.size()) return false;
+    if (pos_ >= text_.size()) {
+      import_progress_at(pos_, text_.size());  // the file is done
+      return false;
+    }
+    if ((line_ & 255) == 0) import_progress_at(pos_, text_.size());
     const char* begin = text_.data() + pos_;
     const auto* nl = static_cast<const char*>(std::memchr(begin, '\n', text_.size() - pos_));
     size_t len = nl ? static_cast<size_t>(nl - begin) : text_.size() - pos_;

@@ -28,6 +28,8 @@ ModelAnswers run_eval_model_answers(RunModel& m, const std::vector<RecipePrompt>
   ModelAnswers out;
   out.completions.resize(prompts.size());
   out.tokens.resize(prompts.size());
+  out.token_ids.resize(prompts.size());
+  out.logprobs.resize(prompts.size());
   const size_t batch = static_cast<size_t>(std::max<int64_t>(1, o.batch));
   for (size_t start = 0; start < prompts.size(); start += batch) {
     const size_t end = std::min(prompts.size(), start + batch);
@@ -48,6 +50,8 @@ ModelAnswers run_eval_model_answers(RunModel& m, const std::vector<RecipePrompt>
     for (size_t i = start; i < end; ++i) {
       out.completions[i] = prompts[i].prefill + run_model_decode(m, results[i - start].tokens);
       out.tokens[i] = static_cast<int64_t>(results[i - start].tokens.size());
+      out.token_ids[i] = results[i - start].tokens;
+      out.logprobs[i] = results[i - start].logprobs;
     }
   }
   std::vector<RewardInput> inputs;

@@ -41,6 +41,8 @@ struct ModelAnswers {
   std::vector<RewardBreakdown> rewards;
   std::vector<ParsedCompletion> parsed;
   std::vector<int64_t> tokens;              // generated tokens per answer
+  std::vector<std::vector<int64_t>> token_ids;   // per answer: the generated ids (stopping token included)
+  std::vector<std::vector<float>> logprobs;      // per answer and token: log p under the sampling temperature
   double seconds = 0;
 };
 

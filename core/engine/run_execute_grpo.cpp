@@ -2,6 +2,7 @@
 // core/train/grpo_trainer.h for the steps, the run store for everything it does.
 #include "engine/run_execute.h"
 
+#include "engine/answer_json.h"
 #include "engine/run_model.h"
 #include "engine/run_setup.h"
 #include "store/run_store.h"
@@ -21,36 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-json json_number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-json parsed_json(const ParsedCompletion& p, const Dataset& ds) {
-  json j = {{"format_ok", p.format_ok()}, {"answer", p.answer}};
-  json problems = json::array();
-  for (const auto& s : p.tag_problems) problems.push_back(s);
-  for (const auto& s : p.answer_problems) problems.push_back(s);
-  j["problems"] = problems;
-  if (!p.items.empty() || p.entries > 0) {
-    json items = json::array();
-    for (int32_t it : p.items) items.push_back(ds.items[static_cast<size_t>(it)].id);
-    j["items"] = items;
-    j["unmatched"] = p.unmatched;
-    j["duplicates"] = p.duplicates.size();
-    j["outside_pool"] = p.outside_pool.size();
-  }
-  if (!p.query.empty()) j["query"] = p.query;
-  if (!std::isnan(p.rating)) j["rating"] = p.rating;
-  return j;
-}
-
-json breakdown_json(const RewardBreakdown& b) {
-  json terms = json::array();
-  for (const RewardTerm& t : b.terms)
-    terms.push_back({{"name", t.name}, {"weight", t.weight}, {"value", json_number(t.value)}, {"weighted", json_number(t.weighted)},
-                     {"explanation", t.explanation}});
-  return terms;
-}
-
 
 }  // namespace
 
@@ -250,14 +221,14 @@ RunOutcome run_execute_grpo(RunContext& rc) {
         t.user = p.user;
         t.prompt = p.prompt;
         t.completion = ro.completion;
-        if (i < last_parsed.size()) t.parsed = parsed_json(last_parsed[i], d.ds);
+        if (i < last_parsed.size()) t.parsed = answer_parsed_json(last_parsed[i], d.ds);
         // What the answer is scored against, so an inspector can mark hits without rebuilding the prompts.
         if (!p.targets.empty()) {
           json targets = json::array();
           for (int32_t it : p.targets) targets.push_back(d.ds.items[static_cast<size_t>(it)].id);
           t.parsed["targets"] = targets;
         }
-        if (i < last_rewards.size()) t.rewards = breakdown_json(last_rewards[i]);
+        if (i < last_rewards.size()) t.rewards = answer_rewards_json(last_rewards[i]);
         t.total = ro.total;
         t.advantage = ro.advantage;
         t.tokens = ro.tokens;

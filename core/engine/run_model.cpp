@@ -38,15 +38,11 @@ ModelLoadOptions run_model_load_options(const std::string& device, const std::st
   return o;
 }
 
-RunModel run_model_load(const std::string& dir, const ModelLoadOptions& options) {
+RunModel run_model_load_tokenizer(const std::string& dir) {
   if (!std::filesystem::is_directory(dir)) throw Error(dir + ": no model folder here");
   RunModel m;
   m.dir = dir;
   m.tokenizer = std::make_unique<Tokenizer>(Tokenizer::load(dir));
-  m.model = Transformer::load(dir, options);
-  if (m.tokenizer->vocab_size() > m.model->config().vocab_size)
-    throw Error(dir + ": the tokenizer has " + std::to_string(m.tokenizer->vocab_size()) + " ids, the model's vocab_size is " +
-                std::to_string(m.model->config().vocab_size));
   try {
     m.chat = chat_family_detect(*m.tokenizer);
   } catch (const Error&) {
@@ -58,6 +54,15 @@ RunModel run_model_load(const std::string& dir, const ModelLoadOptions& options)
       if (std::find(m.eos_ids.begin(), m.eos_ids.end(), *eot) == m.eos_ids.end()) m.eos_ids.push_back(*eot);
   }
   m.pad_id = m.tokenizer->pad_id().value_or(m.eos_ids.empty() ? 0 : m.eos_ids.front());
+  return m;
+}
+
+RunModel run_model_load(const std::string& dir, const ModelLoadOptions& options) {
+  RunModel m = run_model_load_tokenizer(dir);
+  m.model = Transformer::load(dir, options);
+  if (m.tokenizer->vocab_size() > m.model->config().vocab_size)
+    throw Error(dir + ": the tokenizer has " + std::to_string(m.tokenizer->vocab_size()) + " ids, the model's vocab_size is " +
+                std::to_string(m.model->config().vocab_size));
   return m;
 }
 

@@ -29,6 +29,10 @@ struct RunModel {
 // field ("device", "dtype").
 ModelLoadOptions run_model_load_options(const std::string& device, const std::string& dtype);
 
+// The tokenizer, chat family, EOS and padding ids of `dir` without the weights (model stays null): enough
+// for run_model_prompt_ids and run_model_decode, e.g. to count a prompt's tokens in the template designer.
+RunModel run_model_load_tokenizer(const std::string& dir);
+
 // Loads weights and tokenizer from `dir` (config.json, *.safetensors, tokenizer.json). rf::Error names the folder.
 RunModel run_model_load(const std::string& dir, const ModelLoadOptions& options);
 

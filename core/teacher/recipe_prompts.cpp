@@ -85,7 +85,10 @@ std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& s
     lp.preset = prompt_preset_load(name, who);
     const std::string r = lp.preset.preset.value("recipe", "");
     if (r != o.recipe) throw Error("template.preset: '" + name + "' is for the " + r + " recipe, not " + o.recipe);
-    lp.tmpl = std::make_shared<Template>(template_load(o.template_file.empty() ? lp.preset.template_path : o.template_file));
+    if (!o.template_source.empty())
+      lp.tmpl = std::make_shared<Template>(template_parse(o.template_source, "template"));
+    else
+      lp.tmpl = std::make_shared<Template>(template_load(o.template_file.empty() ? lp.preset.template_path : o.template_file));
     return presets.emplace(name, std::move(lp)).first->second;
   };
   auto preset_name_of = [&](int32_t u) {
@@ -96,7 +99,11 @@ std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& s
   const auto histories = dataset_user_histories(ds);
   std::vector<int32_t> eligible;
   std::vector<int64_t> position(ds.users.size(), -1);
-  for (int32_t u = 0; u < ds.user_count(); ++u) {
+  std::vector<int32_t> candidates_users = o.only_users;
+  if (candidates_users.empty())
+    for (int32_t u = 0; u < ds.user_count(); ++u) candidates_users.push_back(u);
+  for (int32_t u : candidates_users) {
+    if (u < 0 || u >= ds.user_count()) throw Error("user index " + std::to_string(u) + " is out of range");
     const bool rewrite = preset_name_of(u) == "query_rewrite";
     const auto& h = histories[static_cast<size_t>(u)];
     const int64_t p = recipe_holdout_position(split.users[static_cast<size_t>(u)], h.size(), o.holdout, rewrite ? 0 : 1,

@@ -24,8 +24,10 @@ struct RecipePromptOptions {
   std::string recipe;              // "list" | "query" | "rating"
   std::string preset;              // presets.json name ("" = the recipe's default for each user)
   std::string template_file;       // replaces the preset's template ("" = the preset's own)
+  std::string template_source;     // template text replacing both (the designer's editor; "" = none)
   std::string holdout = "train";   // "train" | "valid" | "test"
   int32_t users = 0;               // users drawn by the seed (0 = every eligible user)
+  std::vector<int32_t> only_users; // user indices to consider (empty = all); the designer's one user
   uint64_t seed = 0;               // user sample and candidate pools
   int32_t k = 0;                   // List: answer length (0 = the preset's)
   int32_t pool_size = 0;           // List: candidates, target included (0 = the preset's)
