@@ -1,7 +1,7 @@
 // A completion token by token, each token's background shaded by the probability the model gave it when
 // it was sampled (white for p near 1, through yellow, to red for unlikely tokens), the exact probability and
 // log-probability in the tooltip: where a reasoning trace turned on a low-probability choice. Used by the
-// template designer's "Try it" answers (engine/template_try.h gives the pieces and log-probs).
+// trajectory inspector (the ids and log-probs a GRPO run stored) and the template designer's "Try it".
 #pragma once
 
 #include <QTextEdit>

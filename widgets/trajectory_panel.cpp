@@ -3,7 +3,10 @@
 
 #include "completion_highlighter.h"
 #include "data/dataset_store.h"
+#include "engine/run_config.h"
+#include "engine/run_setup.h"
 #include "reward_bars.h"
+#include "token_view.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -13,6 +16,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTextEdit>
 #include <QTimer>
@@ -74,8 +78,14 @@ TrajectoryPanel::TrajectoryPanel(QWidget* parent) : QWidget(parent) {
   bars_ = new RewardBars(this);
   advantage_ = new QLabel(this);
 
+  tokens_ = new TokenView(this);
+  tokens_->setToolTip(tr("Each generated token shaded by its probability when sampled: white likely, red unlikely"));
+  views_ = new QTabWidget(this);
+  views_->setObjectName("trajectoryViews");
+  views_->addTab(text_, tr("Text"));
+  views_->addTab(tokens_, tr("Tokens by log-prob"));
   auto* texts = new QSplitter(Qt::Horizontal, this);
-  texts->addWidget(text_);
+  texts->addWidget(views_);
   texts->addWidget(text_b_);
   auto* detail = new QSplitter(Qt::Vertical, this);
   detail->addWidget(texts);
@@ -129,12 +139,16 @@ void TrajectoryPanel::setRun(int64_t run) {
   steps_.clear();
   rows_.clear();
   dataset_name_.clear();
+  model_dir_.clear();
   if (run_ != 0 && !project_.isEmpty()) {
     try {
       SqliteDb db = run_store_open(run_store_path(project_.toStdString()), false);
-      if (const auto rec = run_store_run(db, run_))
+      if (const auto rec = run_store_run(db, run_)) {
         dataset_name_ = rec->config.value("data", nlohmann::json::object()).value("dataset", "");
+        model_dir_ = run_model_source_dir(project_.toStdString(), run_config_from_json(rec->config, "run config"));
+      }
     } catch (const std::exception&) {
+      // No store yet, or a config this build cannot read: the token view stays empty.
     }
   }
   reloadSteps();
@@ -301,6 +315,7 @@ void TrajectoryPanel::showTrajectory(size_t i) {
   for (const auto& t : targets) all_targets << QString::fromStdString(t);
   highlight_->setHits(all_targets);
   text_->setPlainText(QString::fromStdString(r.completion));
+  showTokens(r);
 
   items_->setRowCount(static_cast<int>(shown_items_.size()));
   for (int k = 0; k < shown_items_.size(); ++k) {
@@ -327,6 +342,36 @@ void TrajectoryPanel::showTrajectory(size_t i) {
                           .arg(shown_hits_.size())
                           .arg(shown_items_.size())
                           .arg(problems));
+}
+
+void TrajectoryPanel::showTokens(const TrajectoryRow& r) {
+  const bool have = !r.token_ids.empty();
+  if (have && tokenizer_dir_ != model_dir_ && !model_dir_.empty()) {
+    tokenizer_.reset();
+    tokenizer_dir_ = model_dir_;
+    try {
+      tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(model_dir_));
+    } catch (const std::exception&) {
+      // The run's model folder is gone: no token texts.
+    }
+  }
+  if (!have || !tokenizer_) {
+    tokens_->setTokens(have ? tr("(the run's tokenizer in %1 cannot be loaded)").arg(QString::fromStdString(model_dir_))
+                            : tr("(this trajectory was stored without per-token log-probs)"),
+                       {}, {});
+    views_->setTabToolTip(1, have ? tr("the run's tokenizer is not available") : tr("not recorded for this run"));
+    return;
+  }
+  std::vector<std::string> pieces;
+  pieces.reserve(r.token_ids.size());
+  for (int32_t id : r.token_ids) pieces.push_back(tokenizer_->decode({id}, false));
+  // The completion starts with the preset's prefill, which was not generated: shown unshaded.
+  const std::string generated = tokenizer_->decode(r.token_ids, true);
+  std::string prefix;
+  if (r.completion.size() >= generated.size() && r.completion.compare(r.completion.size() - generated.size(), generated.size(), generated) == 0)
+    prefix = r.completion.substr(0, r.completion.size() - generated.size());
+  tokens_->setTokens(QString::fromStdString(prefix), pieces, r.token_logprobs);
+  views_->setTabToolTip(1, tr("%1 tokens; hover one for its probability").arg(r.token_ids.size()));
 }
 
 void TrajectoryPanel::compare(size_t i, size_t j) {

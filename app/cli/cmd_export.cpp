@@ -104,10 +104,16 @@ int64_t export_trajectories(SqliteDb& db, int64_t run, std::ofstream& out) {
   int64_t rows = 0;
   for (const int64_t step : run_store_trajectory_steps(db, run))  // ascending
     for (const TrajectoryRow& t : run_store_trajectories(db, run, step)) {
-      const json j = {{"run", t.run},         {"step", t.step},       {"group", t.group_id},
+      json j = {{"run", t.run},         {"step", t.step},       {"group", t.group_id},
                       {"index", t.index},     {"user", t.user},       {"prompt", t.prompt},
                       {"completion", t.completion}, {"parsed", t.parsed}, {"rewards", t.rewards},
                       {"total", number(t.total)}, {"advantage", number(t.advantage)}, {"tokens", t.tokens}};
+      if (!t.token_ids.empty()) {
+        j["token_ids"] = t.token_ids;
+        json lp = json::array();
+        for (float v : t.token_logprobs) lp.push_back(number(v));
+        j["token_logprobs"] = lp;
+      }
       out << dump(j) << '\n';
       ++rows;
     }

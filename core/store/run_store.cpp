@@ -108,8 +108,15 @@ int64_t run_store_now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// Schema 2: each trajectory's generated token ids and their sampled log-probabilities (the inspector's
+// per-token view), as little-endian int32 and float32 arrays; NULL for rows written before.
+void schema_v2(SqliteDb& db) {
+  db.exec("ALTER TABLE trajectories ADD COLUMN token_ids BLOB");
+  db.exec("ALTER TABLE trajectories ADD COLUMN token_logprobs BLOB");
+}
+
 const std::vector<RunStoreMigration>& run_store_migrations() {
-  static const std::vector<RunStoreMigration> steps = {schema_v1};
+  static const std::vector<RunStoreMigration> steps = {schema_v1, schema_v2};
   return steps;
 }
 

@@ -24,7 +24,7 @@
 
 namespace rf {
 
-inline constexpr int kRunStoreSchemaVersion = 1;
+inline constexpr int kRunStoreSchemaVersion = 2;  // = run_store_migrations().size()
 
 std::string run_store_path(const std::string& project_dir);
 
@@ -61,6 +61,8 @@ struct TrajectoryRow {
   double total = 0;
   double advantage = 0;
   int32_t tokens = 0;     // completion tokens
+  std::vector<int32_t> token_ids;     // the generated ids (empty: not recorded, e.g. rows from before schema 2)
+  std::vector<float> token_logprobs;  // per id: its log-probability when sampled (at the sampling temperature)
   bool operator==(const TrajectoryRow& o) const = default;
 };
 

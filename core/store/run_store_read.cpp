@@ -5,6 +5,7 @@
 #include "util/error.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace rf {
 
@@ -21,6 +22,17 @@ json json_column(const SqliteStmt& st, int col, const std::string& where) {
   } catch (const json::parse_error& e) {
     throw Error(where + ": stored JSON does not parse (" + e.what() + ")");
   }
+}
+
+template <class T>
+std::vector<T> array_column(const SqliteStmt& st, int col, const std::string& where) {
+  const std::string bytes = st.column_blob(col);
+  if (bytes.size() % sizeof(T) != 0)
+    throw Error(where + ": " + std::to_string(bytes.size()) + " bytes is not a whole number of " + std::to_string(sizeof(T)) +
+                "-byte values");
+  std::vector<T> out(bytes.size() / sizeof(T));
+  if (!out.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+  return out;
 }
 
 RunRecord run_from_row(const SqliteStmt& st, const std::string& db_path) {
@@ -76,7 +88,8 @@ std::vector<std::string> run_store_metric_names(SqliteDb& db, int64_t run) {
 
 std::vector<TrajectoryRow> run_store_trajectories(SqliteDb& db, int64_t run, int64_t step) {
   auto st = db.prepare(
-      "SELECT group_id, idx, user, prompt, completion, parsed, rewards, total, advantage, tokens FROM trajectories "
+      "SELECT group_id, idx, user, prompt, completion, parsed, rewards, total, advantage, tokens, token_ids, token_logprobs "
+      "FROM trajectories "
       "WHERE run = ? AND step = ? ORDER BY group_id, idx");
   st.bind(1, run).bind(2, step);
   std::vector<TrajectoryRow> out;
@@ -96,6 +109,11 @@ std::vector<TrajectoryRow> run_store_trajectories(SqliteDb& db, int64_t run, int
     t.total = real_or_nan(st, 7);
     t.advantage = real_or_nan(st, 8);
     t.tokens = static_cast<int32_t>(st.column_int64(9));
+    t.token_ids = array_column<int32_t>(st, 10, where + " token_ids");
+    t.token_logprobs = array_column<float>(st, 11, where + " token_logprobs");
+    if (t.token_logprobs.size() != t.token_ids.size())
+      throw Error(where + ": " + std::to_string(t.token_ids.size()) + " token ids but " + std::to_string(t.token_logprobs.size()) +
+                  " log-probs");
     out.push_back(std::move(t));
   }
   return out;

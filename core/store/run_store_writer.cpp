@@ -20,6 +20,13 @@ void bind_real(SqliteStmt& st, int index, double v) {
 // Model text may hold invalid UTF-8 (a byte-level token cut in half): replaced, never an exception.
 std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
+// A trajectory's per-token arrays as raw little-endian bytes (x86 and ARM hosts); NULL when empty.
+template <class T>
+void bind_array(SqliteStmt& st, int index, const std::vector<T>& v) {
+  if (v.empty()) st.bind_null(index);
+  else st.bind_blob(index, v.data(), static_cast<int>(v.size() * sizeof(T)));
+}
+
 int64_t stamp(int64_t t) { return t != 0 ? t : run_store_now_ms(); }
 
 }  // namespace
@@ -183,7 +190,7 @@ void RunStoreWriter::write_batch(std::vector<Row>& batch) {
   SqliteStmt metric = db.prepare("INSERT OR REPLACE INTO metrics (run, step, name, value) VALUES (?, ?, ?, ?)");
   SqliteStmt traj = db.prepare(
       "INSERT OR REPLACE INTO trajectories (run, step, group_id, idx, user, prompt, completion, parsed, rewards, total, "
-      "advantage, tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "advantage, tokens, token_ids, token_logprobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   SqliteStmt eval = db.prepare(
       "INSERT OR REPLACE INTO evaluations (run, step, subject, split, metric, value, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
   SqliteStmt event = db.prepare("INSERT INTO events (run, step, time_ms, kind, payload) VALUES (?, ?, ?, ?, ?)");
@@ -203,6 +210,8 @@ void RunStoreWriter::write_batch(std::vector<Row>& batch) {
             bind_real(traj, 10, r.total);
             bind_real(traj, 11, r.advantage);
             traj.bind(12, int64_t{r.tokens});
+            bind_array(traj, 13, r.token_ids);
+            bind_array(traj, 14, r.token_logprobs);
             traj.run();
           } else if constexpr (std::is_same_v<T, EvaluationRow>) {
             eval.bind(1, r.run).bind(2, r.step).bind(3, r.subject).bind(4, r.split).bind(5, r.metric);

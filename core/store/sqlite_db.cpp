@@ -158,6 +158,12 @@ std::string SqliteStmt::column_text(int col) const {
   return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
+std::string SqliteStmt::column_blob(int col) const {
+  const void* data = sqlite3_column_blob(stmt_, col);
+  if (!data) return {};
+  return std::string(static_cast<const char*>(data), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
 std::optional<double> SqliteStmt::column_optional_double(int col) const {
   if (column_is_null(col)) return std::nullopt;
   return column_double(col);

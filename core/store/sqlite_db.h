@@ -67,6 +67,7 @@ class SqliteStmt {
   double column_double(int col) const;
   std::string column_text(int col) const;
   std::optional<double> column_optional_double(int col) const;
+  std::string column_blob(int col) const;  // the bytes; "" for NULL
 
  private:
   [[noreturn]] void fail(int rc, const char* what) const;

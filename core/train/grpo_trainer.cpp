@@ -461,6 +461,8 @@ GrpoStepResult GrpoTrainer::train_step() {
       r.advantage = A[i];
       r.tokens = static_cast<int32_t>(rows.tokens[static_cast<size_t>(i)].size());
       r.truncated = truncated[static_cast<size_t>(i)] != 0;
+      r.token_ids = rows.tokens[static_cast<size_t>(i)];
+      r.logprobs = gen[static_cast<size_t>(i)].logprobs;
       res.rollouts.push_back(std::move(r));
     }
     step_ = step;

@@ -82,6 +82,8 @@ struct GrpoRollout {
   double advantage = 0;
   int32_t tokens = 0;     // generated tokens
   bool truncated = false; // hit max_completion_length
+  std::vector<int64_t> token_ids;  // the generated ids
+  std::vector<float> logprobs;     // their log-probabilities when sampled (log_softmax(logits / T))
 };
 
 struct GrpoStepResult {

@@ -48,6 +48,12 @@ inline rf::TrajectoryRow trajectory(int64_t run, int64_t step, int64_t group, in
   t.total = 0.1 + 0.125 * index;
   t.advantage = index - 1.0;  // -1, 0, 1 within each group
   t.tokens = 20 + index;
+  // Per-token arrays on all but index 0 (rows written before schema 2 have none): odd values that must
+  // come back bit for bit.
+  for (int32_t k = 0; k < (index == 0 ? 0 : t.tokens); ++k) {
+    t.token_ids.push_back(151000 + 37 * k + index);
+    t.token_logprobs.push_back(-0.001f * static_cast<float>(k * k) - 1e-7f * static_cast<float>(step));
+  }
   return t;
 }
 

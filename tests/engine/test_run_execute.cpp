@@ -13,6 +13,7 @@
 #include "store/project.h"
 #include "store/run_store.h"
 #include "teacher/pretrain_corpus.h"
+#include "text/tokenizer.h"
 #include "train/pretrain.h"
 #include "util/error.h"
 
@@ -122,6 +123,7 @@ class TestRunExecute : public QObject {
     // Trajectories: 2 groups x 2 completions per step; totals are the weighted sums of their breakdowns,
     // advantages are centred within each group, and the step's mean total is its "reward" metric.
     QCOMPARE(rf::run_store_trajectory_steps(d, run), (std::vector<int64_t>{1, 2, 3, 4}));
+    const rf::Tokenizer tokenizer = rf::Tokenizer::load(rf::run_sample_model_dir(project_));
     for (int64_t step = 1; step <= 4; ++step) {
       const std::vector<rf::TrajectoryRow> rows = rf::run_store_trajectories(d, run, step);
       QCOMPARE(rows.size(), size_t(4));
@@ -133,6 +135,12 @@ class TestRunExecute : public QObject {
           if (!term["weighted"].is_null()) weighted += term["weighted"].get<double>();
         QVERIFY(std::abs(weighted - t.total) < 1e-6);
         QVERIFY(t.tokens >= 1 && t.tokens <= 12);
+        // The sampled ids and their log-probs: one per generated token; the ids decode to the completion
+        // (the List preset has no prefill) with the model's own tokenizer.
+        QCOMPARE(t.token_ids.size(), static_cast<size_t>(t.tokens));
+        QCOMPARE(t.token_logprobs.size(), static_cast<size_t>(t.tokens));
+        for (float lp : t.token_logprobs) QVERIFY(std::isfinite(lp) && lp <= 1e-6f);
+        QCOMPARE(tokenizer.decode(t.token_ids, true), t.completion);
         QVERIFY(t.parsed.contains("format_ok"));
         QVERIFY(t.user >= 0);
         total_sum += t.total;

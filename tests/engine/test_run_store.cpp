@@ -27,7 +27,7 @@ class TestRunStore : public QObject {
     const std::string path = rf::run_store_path(dir.path().toStdString());
     QCOMPARE(path, dir.path().toStdString() + "/project.sqlite");  // one file for data, templates and runs
     rf::SqliteDb db = rf::run_store_open(path, true);
-    QCOMPARE(pragma_int(db, "user_version"), int64_t(1));
+    QCOMPARE(pragma_int(db, "user_version"), int64_t(2));  // schema 2: per-token arrays of trajectories
     auto mode = db.prepare("PRAGMA journal_mode");
     QVERIFY(mode.step());
     QCOMPARE(mode.column_text(0), std::string("wal"));
@@ -39,7 +39,7 @@ class TestRunStore : public QObject {
     }
     QCOMPARE(rf::run_store_integrity_check(db), std::string("ok"));
     rf::run_store_open(path, true);  // opening again leaves the schema as it is
-    QCOMPARE(pragma_int(db, "user_version"), int64_t(1));
+    QCOMPARE(pragma_int(db, "user_version"), int64_t(2));
   }
 
   // Runs sit in the project's own database, next to the data tables and the project's `meta` table.
@@ -71,23 +71,54 @@ class TestRunStore : public QObject {
       d.exec("ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''");
     });
     rf::run_store_migrate(db, steps);
-    rf::run_store_migrate(db, steps);  // already at 2: nothing runs
+    rf::run_store_migrate(db, steps);  // already at 3: nothing runs
     QCOMPARE(calls, 1);
-    QCOMPARE(pragma_int(db, "user_version"), int64_t(2));
+    QCOMPARE(pragma_int(db, "user_version"), int64_t(3));
     db.exec("SELECT note FROM runs");
-    // This build knows schema 1 only.
+    // This build knows schemas 1 and 2 only.
     const std::string msg = error_of([&] { rf::run_store_open(path, false); });
-    QCOMPARE(msg, path + ": run store schema version 2 is newer than this RecForge's (1); open it with a newer RecForge");
+    QCOMPARE(msg, path + ": run store schema version 3 is newer than this RecForge's (2); open it with a newer RecForge");
     // A failing step rolls back and leaves the version as it was.
     steps.push_back([](rf::SqliteDb& d) {
       d.exec("CREATE TABLE extra (x INTEGER)");
       throw rf::Error("boom");
     });
-    QCOMPARE(error_of([&] { rf::run_store_migrate(db, steps); }), path + ": run store migration to schema 3 failed: boom");
-    QCOMPARE(pragma_int(db, "user_version"), int64_t(2));
+    QCOMPARE(error_of([&] { rf::run_store_migrate(db, steps); }), path + ": run store migration to schema 4 failed: boom");
+    QCOMPARE(pragma_int(db, "user_version"), int64_t(3));
     auto st = db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'extra'");
     QVERIFY(st.step());
     QCOMPARE(st.column_int64(0), int64_t(0));
+  }
+
+  // A run store written by schema 1 (no per-token arrays) opens, is migrated to schema 2, and its
+  // trajectories read back with empty arrays; new rows then keep theirs.
+  void schema_1_store_migrates() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("old.sqlite").toStdString();
+    {
+      rf::SqliteDb db(path, true);
+      rf::run_store_migrate(db, {rf::run_store_migrations().front()});
+      QCOMPARE(pragma_int(db, "user_version"), int64_t(1));
+      db.exec("INSERT INTO runs (id, name, kind, config, status, created_ms, updated_ms) VALUES (1, 'old', 'grpo', '{}', 'finished', 0, 0)");
+      db.exec("INSERT INTO trajectories (run, step, group_id, idx, user, prompt, completion, parsed, rewards, total, advantage, tokens) "
+              "VALUES (1, 1, 0, 0, 3, 'p', 'c', '{}', '[]', 0.5, 0.25, 7)");
+    }
+    rf::SqliteDb db = rf::run_store_open(path, false);
+    QCOMPARE(pragma_int(db, "user_version"), int64_t(2));
+    auto rows = rf::run_store_trajectories(db, 1, 1);
+    QCOMPARE(rows.size(), size_t(1));
+    QCOMPARE(rows[0].tokens, 7);
+    QVERIFY(rows[0].token_ids.empty() && rows[0].token_logprobs.empty());
+    {
+      rf::RunStoreWriter w(path);
+      w.trajectory(trajectory(1, 2, 0, 1));
+      w.close();
+    }
+    rows = rf::run_store_trajectories(db, 1, 2);
+    QCOMPARE(rows.size(), size_t(1));
+    QCOMPARE(rows[0], trajectory(1, 2, 0, 1));
+    QCOMPARE(rows[0].token_ids.size(), size_t(21));
+    QCOMPARE(rf::run_store_integrity_check(db), std::string("ok"));
   }
 
   void write_and_read_back_data() {

@@ -10,12 +10,17 @@
 #include "store/run_store.h"
 #include "store/run_store_writer.h"
 #include "trajectory_filter.h"
+#include "token_view.h"
 #include "trajectory_panel.h"
 
+#include "support/fixtures.h"
 #include "support/sample_project.h"
+#include "text/tokenizer.h"
 #include "support/suite_registry.h"
 
 #include <QTableWidget>
+#include <QTextBlock>
+#include <QTextCursor>
 #include <QTextEdit>
 #include <QTreeWidget>
 #include <QtTest/QtTest>
@@ -116,6 +121,58 @@ class TestTrajectoryPanel : public QObject {
     QCOMPARE(s.at(1).size, size_t(3));
     QVERIFY(std::abs(s.at(1).mean - 0.4) < 1e-12);                                        // (0.5 - 0.2 + 0.9) / 3
     QVERIFY(std::abs(s.at(1).std - std::sqrt((0.01 + 0.36 + 0.25) / 3)) < 1e-12);        // population std
+  }
+
+  // A run whose trajectories carry their sampled ids and log-probs, with a Qwen3 tokenizer as its model's:
+  // the token view shows the completion token by token (prefill unshaded), each token's tooltip gives
+  // p = exp(log p), and its shade is that probability's.
+  void per_token_view() {
+    QTemporaryDir model_dir;
+    QVERIFY(QFile::copy(QString::fromStdString(rf::test::fixture_path("hf-parity/qwen3/config.json")), model_dir.filePath("config.json")));
+    for (const char* f : {"tokenizer.json", "tokenizer_config.json"})
+      QVERIFY(QFile::copy(QString::fromStdString(rf::test::fixture_path(std::string("tokenizers/qwen3/") + f)), model_dir.filePath(f)));
+    const rf::Tokenizer tok = rf::Tokenizer::load(model_dir.path().toStdString());
+    rf::RunConfig c = rf::run_config_default();
+    c.data.dataset = "sample";
+    c.model.source = "hf";
+    c.model.path = model_dir.path().toStdString();
+    rf::SqliteDb db = rf::run_store_open(rf::run_store_path(project_), true);
+    const int64_t run = rf::run_store_create_run(db, "with tokens", "grpo", rf::run_config_to_json(c), "finished");
+    std::vector<rf::TrajectoryRow> rows = step_rows(run);
+    const std::string prefill = "Let me think.\n<think>";
+    const std::string generated = "likes gardening</think><answer>[i0001, i0002]</answer>";
+    rows[0].completion = prefill + generated;
+    rows[0].token_ids = tok.encode(generated);
+    for (size_t k = 0; k < rows[0].token_ids.size(); ++k) rows[0].token_logprobs.push_back(-0.25f * static_cast<float>(k % 5));
+    rows[0].tokens = static_cast<int32_t>(rows[0].token_ids.size());
+    rf::RunStoreWriter w(rf::run_store_path(project_));
+    w.trajectories(rows);
+    w.close();
+
+    rf::gui::TrajectoryPanel panel;
+    panel.setProject(QString::fromStdString(project_));
+    panel.setRun(run);
+    panel.showTrajectory(0);
+    rf::gui::TokenView* view = panel.tokenView();
+    QCOMPARE(view->tokenCount(), static_cast<int>(rows[0].token_ids.size()));
+    QCOMPARE(view->toPlainText(), QString::fromStdString(rows[0].completion));
+    // Token 3 (1-based: k = 2) has log p = -0.5: p = 0.607 by hand.
+    const int k = 2;
+    QVERIFY2(view->tokenTip(k).contains("p = 0.607 (log p = -0.500)"), qPrintable(view->tokenTip(k)));
+    const int at = view->toPlainText().indexOf(QString::fromStdString(generated));
+    QCOMPARE(at, static_cast<int>(prefill.size()));
+    QCOMPARE(view->tokenAt(at - 1), -1);  // the prefill is no token
+    QCOMPARE(view->tokenAt(at), 0);
+    QTextCursor cur(view->document());
+    int pos = at;
+    for (int i = 0; i < k; ++i) pos += static_cast<int>(QString::fromStdString(tok.decode({rows[0].token_ids[static_cast<size_t>(i)]})).size());
+    QCOMPARE(view->tokenAt(pos), k);
+    cur.setPosition(pos + 1);
+    QCOMPARE(cur.charFormat().background().color(), rf::gui::TokenView::shade(std::exp(-0.5)));
+    // A trajectory stored without them says so.
+    panel.showTrajectory(1);
+    QCOMPARE(view->tokenCount(), 0);
+    QVERIFY(view->toPlainText().contains("without per-token log-probs"));
   }
 
   void panel_shows_a_step() {
