@@ -1,6 +1,9 @@
 // The compare screen (see compare_panel.h).
 #include "compare_panel.h"
 
+#include "curve_panel.h"
+#include "store/run_store.h"
+
 #include "plot_colors.h"
 #include "qcustomplot_include.h"
 
@@ -51,11 +54,20 @@ ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent) {
   rl->setContentsMargins(0, 0, 0, 0);
   rl->addLayout(axes);
   rl->addWidget(plot_, 1);
+  // The runs' curves overlaid (the live-curves widget itself, on the same store), below table and scatter.
+  curves_ = new CurvePanel(this);
+  curves_->setObjectName("compareCurves");
+  curves_->setMetrics({"reward"});
   auto* split = new QSplitter(Qt::Horizontal, this);
   split->addWidget(table_);
   split->addWidget(right);
+  auto* outer = new QSplitter(Qt::Vertical, this);
+  outer->addWidget(split);
+  outer->addWidget(curves_);
+  outer->setStretchFactor(0, 3);
+  outer->setStretchFactor(1, 2);
   auto* layout = new QVBoxLayout(this);
-  layout->addWidget(split);
+  layout->addWidget(outer);
   for (const char* m : {"ndcg@10", "recall@10", "satisfaction", "format"}) x_->addItem(m);
   for (const char* m : {"ilad", "novelty", "coverage"}) y_->addItem(m);
   connect(x_, &QComboBox::currentIndexChanged, this, [this] { rebuildPlot(); });
@@ -65,11 +77,13 @@ ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent) {
 void ComparePanel::setProject(const QString& project_dir) {
   project_ = project_dir;
   runs_.clear();
+  curves_->setStorePath(QString::fromStdString(run_store_path(project_dir.toStdString())));
   refresh();
 }
 
 void ComparePanel::setRuns(const std::vector<int64_t>& runs) {
   runs_ = runs;
+  curves_->setRuns(runs);
   refresh();
 }
 

@@ -1,7 +1,8 @@
 // The compare screen (DESIGN.md §8.7): the selected runs side by side — a table of the config fields on
 // which they differ and each metric's best and last value — and a scatter of the models' held-out
 // evaluations (every evaluated step of every run: accuracy against diversity or novelty, the metrics
-// chosen in the combo boxes) with the Pareto front drawn: the trade-off the reward weights move along.
+// chosen in the combo boxes) with the Pareto front drawn: the trade-off the reward weights move along; and
+// the runs' curves overlaid (a CurvePanel on the same store: any metric, smoothing, export).
 #pragma once
 
 #include "run_compare.h"
@@ -16,6 +17,8 @@ class QTableWidget;
 
 namespace rf::gui {
 
+class CurvePanel;
+
 class ComparePanel : public QWidget {
   Q_OBJECT
 
@@ -26,6 +29,7 @@ class ComparePanel : public QWidget {
   void setAxes(const QString& x_metric, const QString& y_metric);
   void refresh();
 
+  CurvePanel* curves() const { return curves_; }
   QTableWidget* table() const { return table_; }
   QCustomPlot* plot() const { return plot_; }
   const std::vector<ComparePoint>& points() const { return points_; }
@@ -42,6 +46,7 @@ class ComparePanel : public QWidget {
   QCustomPlot* plot_ = nullptr;
   QComboBox* x_ = nullptr;
   QComboBox* y_ = nullptr;
+  CurvePanel* curves_ = nullptr;
 };
 
 }  // namespace rf::gui

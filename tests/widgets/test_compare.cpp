@@ -3,6 +3,7 @@
 // panel over a store with two runs' evaluations (its table lists only the differing fields, its scatter
 // has every evaluated step and the front).
 #include "compare_panel.h"
+#include "curve_panel.h"
 #include "qcustomplot_include.h"
 #include "run_compare.h"
 #include "store/run_store.h"
@@ -100,6 +101,12 @@ class TestCompare : public QObject {
     for (int r = 0; r < t->rowCount(); ++r) rows << t->verticalHeaderItem(r)->text();
     QVERIFY2(rows.contains("seed") && !rows.contains("grpo.beta"), qPrintable(rows.join(",")));
     QVERIFY(rows.contains("loss ↓") && rows.contains("eval/ndcg@10 ↑"));
+    // Both runs' reward curves overlaid below.
+    panel.curves()->refresh();
+    const auto drawn = panel.curves()->drawnSeries();
+    QCOMPARE(drawn.size(), size_t(2));
+    QCOMPARE(drawn[0], (std::pair<int64_t, std::string>{r1, "reward"}));
+    QCOMPARE(drawn[1], (std::pair<int64_t, std::string>{r2, "reward"}));
   }
 };
 
