@@ -23,6 +23,20 @@ void DataJob::post(std::function<void()> on_gui) {
   QMetaObject::invokeMethod(this, std::move(on_gui), Qt::QueuedConnection);
 }
 
+void DataJob::postImported(const std::string& name) {
+  post([this, n = QString::fromStdString(name)] {
+    busy_ = false;
+    Q_EMIT imported(n);
+  });
+}
+
+void DataJob::postFailed(const std::string& message) {
+  post([this, m = QString::fromStdString(message)] {
+    busy_ = false;
+    Q_EMIT failed(m);
+  });
+}
+
 void DataJob::run(std::function<void()> work) {
   if (thread_.joinable()) thread_.join();  // the previous job has ended (busy_ is false): reap it
   busy_ = true;
@@ -56,15 +70,9 @@ bool DataJob::startImport(const QString& project, const QString& path, const QSt
         return;
       }
       dataset_save(p, *ds, replace);
-      post([this, n = QString::fromStdString(ds->name)] {
-        busy_ = false;
-        Q_EMIT imported(n);
-      });
+      postImported(ds->name);
     } catch (const std::exception& e) {
-      post([this, m = QString::fromStdString(e.what())] {
-        busy_ = false;
-        Q_EMIT failed(m);
-      });
+      postFailed(e.what());
     }
   });
   return true;
@@ -82,15 +90,9 @@ bool DataJob::resolveExisting(bool replace) {
     try {
       Project p = project_open(dir, false);
       dataset_save(p, *ds, true);
-      post([this, n = QString::fromStdString(ds->name)] {
-        busy_ = false;
-        Q_EMIT imported(n);
-      });
+      postImported(ds->name);
     } catch (const std::exception& e) {
-      post([this, m = QString::fromStdString(e.what())] {
-        busy_ = false;
-        Q_EMIT failed(m);
-      });
+      postFailed(e.what());
     }
   });
   return true;
@@ -108,10 +110,7 @@ bool DataJob::startLoad(const QString& project, const QString& name) {
         Q_EMIT loaded(name);
       });
     } catch (const std::exception& e) {
-      post([this, m = QString::fromStdString(e.what())] {
-        busy_ = false;
-        Q_EMIT failed(m);
-      });
+      postFailed(e.what());
     }
   });
   return true;

@@ -48,6 +48,9 @@ class DataJob : public QObject {
  private:
   void run(std::function<void()> work);
   void post(std::function<void()> on_gui);
+  // The job's end, on the GUI thread: busy_ cleared, then the signal.
+  void postImported(const std::string& name);
+  void postFailed(const std::string& message);
   std::thread thread_;
   std::atomic<bool> busy_{false};
   std::shared_ptr<const DataView> view_;
