@@ -59,9 +59,9 @@ int cmd_demo(int argc, char** argv) {
                "and the models on held-out users, and the trade-off checks. Every run lands in the project's run store.",
                {{"project", "DIR", "the demo project folder (created when missing)", "recforge-demo"},
                 {"data", "DIR", "the sample world's folder (default: the sample_data/ shipped with RecForge)", ""},
-                {"pretrain-steps", "N", "base model training steps (the tiny size's default)", ""},
+                {"pretrain-steps", "N", "base model training steps (5x the tiny size's 300; docs/results.md)", "1500"},
                 {"pretrain-seq-len", "T", "tokens per pretraining row (the tiny size's default)", ""},
-                {"sft-epochs", "E", "SFT epochs over the traces", "1"},
+                {"sft-epochs", "E", "SFT epochs over the traces", "2"},
                 {"sft-steps", "N", "SFT steps (overrides --sft-epochs)", "-1"},
                 {"grpo-steps", "N", "GRPO steps of each of the two runs", "30"},
                 {"generations", "G", "GRPO group size", "4"},
@@ -109,7 +109,7 @@ int cmd_demo(int argc, char** argv) {
 
   // 3. The base model, pretrained on the project's text and the traces (cached by corpus and options).
   PretrainOptions po = pretrain_options_for_size("tiny");
-  if (args.has("pretrain-steps")) po.steps = args.get_int("pretrain-steps");
+  po.steps = args.get_int("pretrain-steps");
   if (args.has("pretrain-seq-len")) {  // same tokens per step: fewer, longer rows
     const int64_t t = args.get_int("pretrain-seq-len");
     po.batch = std::max<int64_t>(1, po.batch * po.seq_len / std::max<int64_t>(1, t));
