@@ -63,6 +63,14 @@ void TemplateEditor::resizeEvent(QResizeEvent* e) {
   gutter_->setGeometry(QRect(r.left(), r.top(), gutterWidth(), r.height()));
 }
 
+void TemplateEditor::changeEvent(QEvent* e) {
+  QPlainTextEdit::changeEvent(e);
+  if (e->type() == QEvent::PaletteChange || e->type() == QEvent::ApplicationPaletteChange) {
+    highlighter_->setDark(palette().color(QPalette::Base).lightness() < 128);
+    refreshSelections();
+  }
+}
+
 void TemplateEditor::updateGutter(const QRect& rect, int dy) {
   if (dy != 0)
     gutter_->scroll(0, dy);
@@ -105,7 +113,8 @@ void TemplateEditor::refreshSelections() {
   if (error_line_ > 0) {
     const QTextBlock block = document()->findBlockByNumber(error_line_ - 1);
     QTextEdit::ExtraSelection line;
-    line.format.setBackground(QColor(255, 225, 225));
+    const bool dark = palette().color(QPalette::Base).lightness() < 128;
+    line.format.setBackground(dark ? QColor(90, 30, 30) : QColor(255, 225, 225));
     line.format.setProperty(QTextFormat::FullWidthSelection, true);
     line.cursor = QTextCursor(block);
     sels << line;

@@ -29,6 +29,7 @@ class TemplateEditor : public QPlainTextEdit {
 
  protected:
   void resizeEvent(QResizeEvent* e) override;
+  void changeEvent(QEvent* e) override;
 
  private:
   void refreshSelections();

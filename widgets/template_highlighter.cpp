@@ -17,9 +17,9 @@ const QRegularExpression kNumber(R"(\b\d+(\.\d+)?\b)");
 const QRegularExpression kFilter(R"(\|\s*([A-Za-z_]\w*))");
 const QRegularExpression kReasoningTag(R"(</?(think|answer|analyze user|analyze item|match|rate)>)");
 
-QTextCharFormat format_of(QColor colour, bool bold = false, bool italic = false) {
+QTextCharFormat format_of(QColor colour, bool dark, bool bold = false, bool italic = false) {
   QTextCharFormat f;
-  f.setForeground(colour);
+  f.setForeground(dark ? colour.lighter(170) : colour);
   if (bold) f.setFontWeight(QFont::Bold);
   f.setFontItalic(italic);
   return f;
@@ -29,16 +29,22 @@ QTextCharFormat format_of(QColor colour, bool bold = false, bool italic = false)
 
 TemplateHighlighter::TemplateHighlighter(QTextDocument* doc) : QSyntaxHighlighter(doc) {}
 
+void TemplateHighlighter::setDark(bool dark) {
+  if (dark == dark_) return;
+  dark_ = dark;
+  rehighlight();
+}
+
 void TemplateHighlighter::highlightBlock(const QString& text) {
-  const QTextCharFormat comment = format_of(QColor(128, 128, 128), false, true);
-  const QTextCharFormat expr = format_of(QColor(0, 92, 197));
-  const QTextCharFormat stmt = format_of(QColor(136, 57, 239));
-  const QTextCharFormat delim = format_of(QColor(200, 90, 0), true);
-  const QTextCharFormat keyword = format_of(QColor(136, 57, 239), true);
-  const QTextCharFormat string = format_of(QColor(10, 130, 50));
-  const QTextCharFormat number = format_of(QColor(170, 80, 0));
-  const QTextCharFormat filter = format_of(QColor(0, 128, 128), true);
-  const QTextCharFormat reasoning = format_of(QColor(196, 30, 58), true);
+  const QTextCharFormat comment = format_of(QColor(128, 128, 128), dark_, false, true);
+  const QTextCharFormat expr = format_of(QColor(0, 92, 197), dark_);
+  const QTextCharFormat stmt = format_of(QColor(136, 57, 239), dark_);
+  const QTextCharFormat delim = format_of(QColor(200, 90, 0), dark_, true);
+  const QTextCharFormat keyword = format_of(QColor(136, 57, 239), dark_, true);
+  const QTextCharFormat string = format_of(QColor(10, 130, 50), dark_);
+  const QTextCharFormat number = format_of(QColor(170, 80, 0), dark_);
+  const QTextCharFormat filter = format_of(QColor(0, 128, 128), dark_, true);
+  const QTextCharFormat reasoning = format_of(QColor(196, 30, 58), dark_, true);
 
   // The reasoning tags first: template tags drawn afterwards win where they overlap.
   for (auto it = kReasoningTag.globalMatch(text); it.hasNext();) {

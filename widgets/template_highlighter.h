@@ -13,9 +13,14 @@ class TemplateHighlighter : public QSyntaxHighlighter {
 
  public:
   explicit TemplateHighlighter(QTextDocument* doc);
+  // Lighter colours for a dark editor background (View > Dark theme).
+  void setDark(bool dark);
 
  protected:
   void highlightBlock(const QString& text) override;
+
+ private:
+  bool dark_ = false;
 };
 
 }  // namespace rf::gui
