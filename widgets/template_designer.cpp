@@ -24,6 +24,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
+#include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -33,6 +34,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTextCursor>
 #include <QTimer>
@@ -154,7 +156,15 @@ TemplateDesigner::TemplateDesigner(QWidget* parent) : QWidget(parent) {
   auto* preview_layout = new QVBoxLayout(preview_box);
   preview_layout->setContentsMargins(0, 0, 0, 0);
   preview_layout->addWidget(new QLabel(tr("<b>Preview</b>: what the model reads"), this));
-  preview_layout->addWidget(preview_, 1);
+  // The variables the template sees for this user (docs/templates.md), next to what it makes of them.
+  context_ = new QPlainTextEdit(this);
+  context_->setObjectName("templateContext");
+  context_->setReadOnly(true);
+  context_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+  auto* preview_tabs = new QTabWidget(this);
+  preview_tabs->addTab(preview_, tr("Prompt"));
+  preview_tabs->addTab(context_, tr("Variables (the context JSON)"));
+  preview_layout->addWidget(preview_tabs, 1);
   preview_layout->addWidget(preview_info_);
   right->addWidget(preview_box);
   auto* try_box = new QWidget(this);
@@ -300,6 +310,7 @@ QString TemplateDesigner::preset() const { return preset_->currentText(); }
 QString TemplateDesigner::user() const { return user_->text().trimmed(); }
 QString TemplateDesigner::templateText() const { return editor_->toPlainText(); }
 QString TemplateDesigner::previewText() const { return preview_->toPlainText(); }
+QString TemplateDesigner::contextText() const { return context_->toPlainText(); }
 QString TemplateDesigner::errorText() const { return error_->text(); }
 bool TemplateDesigner::dataReady() const { return data_ != nullptr; }
 bool TemplateDesigner::tokenizerReady() const { return tokenizer_ != nullptr; }
@@ -495,6 +506,7 @@ void TemplateDesigner::updatePreview() {
   try {
     const RunConfig c = run_config_from_json(runConfigJson(), "run form");
     const RecipePrompt p = template_try_prompt(*data_, c, source, user().toStdString(), holdout_->currentText().toStdString());
+    context_->setPlainText(qs(p.context.dump(2, ' ', false, json::error_handler_t::replace)));
     const Dataset& ds = data_->ds;
     QStringList targets;
     for (int32_t t : p.targets) targets << qs(ds.items[static_cast<size_t>(t)].id);

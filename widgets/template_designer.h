@@ -69,6 +69,7 @@ class TemplateDesigner : public QWidget {
   TemplateEditor* editor() const { return editor_; }
   QString templateText() const;
   QString previewText() const;
+  QString contextText() const;  // the JSON the template renders against
   QString errorText() const;
   int64_t previewTokens() const { return preview_tokens_; }
   bool dataReady() const;
@@ -138,6 +139,7 @@ class TemplateDesigner : public QWidget {
   TemplateEditor* editor_ = nullptr;
   QLabel* error_ = nullptr;
   QPlainTextEdit* preview_ = nullptr;
+  QPlainTextEdit* context_ = nullptr;
   QLabel* preview_info_ = nullptr;
   QSpinBox* try_n_ = nullptr;
   QPushButton* try_button_ = nullptr;

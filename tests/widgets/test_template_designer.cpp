@@ -141,6 +141,12 @@ class TestTemplateDesigner : public QObject {
     const rf::Tokenizer tok = rf::Tokenizer::load(rf::run_sample_model_dir(project_.toStdString()));
     QCOMPARE(d.previewTokens(), static_cast<int64_t>(tok.encode(d.previewText().toStdString()).size()));
     QVERIFY2(info->text().startsWith(QString("%1 tokens").arg(d.previewTokens())), qPrintable(info->text()));
+    // The Variables tab holds the context the template rendered: this user, and a history that ends
+    // before the held-out item.
+    const auto context = nlohmann::json::parse(d.contextText().toStdString());
+    QCOMPARE(context["user"]["id"].get<std::string>(), user);
+    QCOMPARE(context["user"]["history"].back()["id"].get<std::string>(), items[items.size() - 2]);
+    QCOMPARE(context["user"]["history_count"].get<size_t>(), items.size() - 1);
     // A user with no such held-out interaction is named in the error.
     d.setUser("no-such-user");
     QVERIFY2(d.errorText().contains("no-such-user"), qPrintable(d.errorText()));
