@@ -175,6 +175,8 @@ int bench_grpo(int argc, char** argv) {
         t.total = ro.total;
         t.advantage = ro.advantage;
         t.tokens = ro.tokens;
+        t.token_ids.assign(ro.token_ids.begin(), ro.token_ids.end());
+        t.token_logprobs = ro.logprobs;
         rows.push_back(std::move(t));
       }
       writer->trajectories(std::move(rows));
