@@ -272,6 +272,14 @@ void TemplateDesigner::runJob(std::function<void()> work, std::function<void(con
   });
 }
 
+void TemplateDesigner::showEvent(QShowEvent* e) {
+  QWidget::showEvent(e);
+  if (project_.isEmpty()) return;
+  loadData();       // no-ops when data set and recipe are unchanged
+  loadTokenizer();  // likewise for the model folder
+  updatePreview();
+}
+
 bool TemplateDesigner::waitIdle(int ms) {
   QElapsedTimer t;
   t.start();

@@ -92,6 +92,10 @@ class TemplateDesigner : public QWidget {
   QString useInRunForm(const QString& name);
   bool saveTemplate(const QString& path);
 
+ protected:
+  // The run form may have changed (data set, model, pool size, prompt length): catch up when shown.
+  void showEvent(QShowEvent* e) override;
+
  Q_SIGNALS:
   void previewUpdated();
   void dataLoaded(bool ok);
