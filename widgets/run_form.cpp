@@ -71,6 +71,7 @@ RunForm::RunForm(RunSession* session, QWidget* parent) : QWidget(parent), sessio
   setObjectName("runForm");
   config_ = run_config_to_json(run_config_default());
   config_["rewards"] = reward_preset_of(config_.value("recipe", "list"));
+  config_["constrain_answer"] = config_.value("recipe", "list") == "list";
 
   auto* basic = new QWidget(this);
   auto* cols = new QHBoxLayout(basic);
@@ -89,6 +90,7 @@ RunForm::RunForm(RunSession* session, QWidget* parent) : QWidget(parent), sessio
   addField(run_form, "seed", tr("Seed"), 'i');
   addField(run_form, "rewards", tr("Reward preset"), 's', {"recllm-r1", "rec-r1", "reczero"});
   addField(run_form, "eval.users", tr("Held-out users"), 'i');
+  addField(run_form, "constrain_answer", tr("Answers from the pool"), 'b');
   auto* grpo_box = new QGroupBox(tr("GRPO"), basic);
   auto* grpo_form = new QFormLayout(grpo_box);
   addField(grpo_form, "grpo.max_steps", tr("Steps"), 'i');
@@ -192,6 +194,12 @@ void RunForm::addField(QFormLayout* form, const std::string& path, const QString
       if (!syncing_) setField(path, v);
     });
     w = s;
+  } else if (kind == 'b') {
+    auto* b = new QCheckBox(this);
+    connect(b, &QCheckBox::toggled, this, [this, path](bool on) {
+      if (!syncing_) setField(path, on);
+    });
+    w = b;
   } else if (!choices.isEmpty()) {
     auto* c = new QComboBox(this);
     c->addItems(choices);
@@ -235,7 +243,11 @@ void RunForm::setProject(const QString& project_dir) {
 void RunForm::setField(const std::string& path, const nlohmann::json& value) {
   json_set(config_, path, value);
   // A recipe needs its own reward: switching the recipe switches to the recipe's preset.
-  if (path == "recipe" && value.is_string()) json_set(config_, "rewards", reward_preset_of(value.get<std::string>()));
+  // A List run starts with its answers held to the candidate pool (the sample model cannot copy ids yet).
+  if (path == "recipe" && value.is_string()) {
+    json_set(config_, "rewards", reward_preset_of(value.get<std::string>()));
+    json_set(config_, "constrain_answer", value.get<std::string>() == "list");
+  }
   refreshWidgets();
   refreshJsonText();
   error_->clear();
@@ -265,6 +277,8 @@ void RunForm::refreshWidgets() {
       if (v && v->is_number()) s->setValue(v->get<int>());
     } else if (auto* s = qobject_cast<QDoubleSpinBox*>(f.widget)) {
       if (v && v->is_number()) s->setValue(v->get<double>());
+    } else if (auto* b = qobject_cast<QCheckBox*>(f.widget)) {
+      if (v && v->is_boolean()) b->setChecked(v->get<bool>());
     } else if (auto* c = qobject_cast<QComboBox*>(f.widget)) {
       const QString t = v && v->is_string() ? QString::fromStdString(v->get<std::string>()) : v ? tr("(custom)") : QString();
       if (c->findText(t) < 0) c->addItem(t);

@@ -60,7 +60,7 @@ class RunForm : public QWidget {
   struct Field {
     std::string path;
     QWidget* widget = nullptr;
-    char kind = 's';  // 's' string (line edit or combo), 'i' int, 'd' double
+    char kind = 's';  // 's' string (line edit or combo), 'i' int, 'd' double, 'b' bool (check box)
   };
   void addField(QFormLayout* form, const std::string& path, const QString& label, char kind, const QStringList& choices = {});
   void refreshWidgets();

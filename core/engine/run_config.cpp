@@ -256,6 +256,7 @@ json run_config_to_json(const RunConfig& c) {
   j["eval"] = {{"split", e.split}, {"users", e.users}, {"k", e.k}, {"greedy", e.greedy}, {"baselines", e.baselines}};
   j["seed"] = c.seed;
   j["nan_patience"] = c.nan_patience;
+  j["constrain_answer"] = c.constrain_answer;
   return j;
 }
 

@@ -136,6 +136,10 @@ struct RunConfig {
   RunEvalConfig eval;
   int seed = 42;
   int nan_patience = 3;  // the run stops after this many NaN / infinite-loss steps in a row
+  // List recipe: constrained decoding of the answer in rollouts and evaluations, so that it can only be
+  // `[id, ..., id]` with k distinct ids of the prompt's candidate pool (the reasoning stays free). Other
+  // recipes ignore it.
+  bool constrain_answer = false;
   bool operator==(const RunConfig&) const = default;
 };
 

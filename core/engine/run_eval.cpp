@@ -2,6 +2,7 @@
 #include "engine/run_eval.h"
 
 #include "data/prompt_context.h"
+#include "engine/run_constraint.h"
 #include "eval/baseline_factory.h"
 #include "eval/metrics.h"
 #include "generate/generate.h"
@@ -46,6 +47,8 @@ ModelAnswers run_eval_model_answers(RunModel& m, const std::vector<RecipePrompt>
     g.decode = [&m](const std::vector<int64_t>& t) { return run_model_decode(m, t); };
     g.seed = o.seed + start;
     g.pad_id = m.pad_id;
+    if (o.constrain_answer)
+      g.constraint = [&](size_t row) { return run_answer_constraint(m, *context.dataset, prompts[start + row]); };
     const auto results = generate(*m.model, ids, g);
     for (size_t i = start; i < end; ++i) {
       out.completions[i] = prompts[i].prefill + run_model_decode(m, results[i - start].tokens);

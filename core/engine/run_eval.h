@@ -34,6 +34,7 @@ struct RunEvalOptions {
   double temperature = 1.0;    // sampling only
   double top_p = 1.0;
   uint64_t seed = 0;
+  bool constrain_answer = false;  // List prompts: the answer grammar over each prompt's pool (run_constraint.h)
 };
 
 struct ModelAnswers {

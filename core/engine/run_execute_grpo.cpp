@@ -3,6 +3,7 @@
 #include "engine/run_execute.h"
 
 #include "engine/answer_json.h"
+#include "engine/run_constraint.h"
 #include "engine/run_model.h"
 #include "engine/run_setup.h"
 #include "store/run_store.h"
@@ -108,6 +109,8 @@ RunOutcome run_execute_grpo(RunContext& rc) {
   to.lora = lora;
   to.base_model_name_or_path = source;
   to.copy_files = run_model_tokenizer_files(m);
+  if (c.constrain_answer)
+    to.constraint = [&](int64_t i) { return run_answer_constraint(m, d.ds, prompts[static_cast<size_t>(i)]); };
   GrpoTrainer trainer(*m.model, std::move(gp), score, to, reference.get());
   if (!resume_dir.empty()) trainer.checkpoint_restore(resume_dir);
 
@@ -117,6 +120,7 @@ RunOutcome run_execute_grpo(RunContext& rc) {
   eo.greedy = c.eval.greedy;
   eo.top_p = c.grpo.top_p;
   eo.seed = static_cast<uint64_t>(c.seed);
+  eo.constrain_answer = c.constrain_answer;
   auto evaluate = [&](int64_t step) {
     eo.temperature = trainer.temperature();
     const ModelAnswers a = run_eval_model_answers(m, eval_prompts, eval_reward, *d.context, eo);

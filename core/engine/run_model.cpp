@@ -86,6 +86,11 @@ std::string run_model_decode(const RunModel& m, const std::vector<int64_t>& ids)
   return m.tokenizer->decode(std::vector<int32_t>(ids.begin(), ids.end()), true);
 }
 
+std::shared_ptr<const TokenTexts> run_model_token_texts(RunModel& m) {
+  if (!m.token_texts) m.token_texts = std::make_shared<const TokenTexts>(token_texts_build(*m.tokenizer));
+  return m.token_texts;
+}
+
 std::vector<std::string> run_model_tokenizer_files(const RunModel& m) {
   std::vector<std::string> out;
   for (const char* f : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"})

@@ -6,6 +6,7 @@
 
 #include "model/transformer.h"
 #include "text/chat_format.h"
+#include "text/token_texts.h"
 #include "text/tokenizer.h"
 
 #include <cstdint>
@@ -23,6 +24,7 @@ struct RunModel {
   std::optional<ChatFamily> chat;     // nullopt: plain text prompts (no chat template)
   std::vector<int64_t> eos_ids;       // the tokenizer's EOS ids and the chat family's end-of-turn id
   int64_t pad_id = 0;
+  std::shared_ptr<const TokenTexts> token_texts;  // made on first use by run_model_token_texts
 };
 
 // "auto" | "cpu" | "cuda" | "cuda:N" and "auto" | "float32" | "bfloat16" (run config names). rf::Error names the
@@ -42,6 +44,9 @@ std::vector<int64_t> run_model_prompt_ids(const RunModel& m, const std::string& 
 
 // Token ids -> text, special tokens skipped.
 std::string run_model_decode(const RunModel& m, const std::vector<int64_t>& ids);
+
+// Every token's text (constrained decoding), made once per model and kept.
+std::shared_ptr<const TokenTexts> run_model_token_texts(RunModel& m);
 
 // Files copied into checkpoints so each is a loadable Hugging Face folder.
 std::vector<std::string> run_model_tokenizer_files(const RunModel& m);

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <mutex>
 #include <random>
 
@@ -69,6 +71,7 @@ struct Row {
   int64_t prompt_len = 0;
   std::vector<int64_t> seen_ids;     // distinct ids of prompt + output (repetition penalty only)
   std::vector<uint8_t> seen_flag;    // (V) membership of seen_ids
+  std::unique_ptr<TokenConstraint> constraint;  // constrained decoding (null: none)
   void see(int64_t id) {
     if (!seen_flag[id]) {
       seen_flag[id] = 1;
@@ -76,6 +79,34 @@ struct Row {
     }
   }
 };
+
+// Removes every token but the allowed ones from the constrained rows of logits (n, V): a CPU copy with
+// -inf outside each list, back on the logits' device. `allowed[r]` null: row r is left as it is.
+at::Tensor logits_allow_only(const at::Tensor& logits, const std::vector<const std::vector<int64_t>*>& allowed) {
+  at::Tensor out = logits.to(at::kCPU, at::kFloat).contiguous().clone();
+  const int64_t n = out.size(0), V = out.size(1);
+  float* base = out.data_ptr<float>();
+  std::vector<float> keep;
+  for (int64_t r = 0; r < n; ++r) {
+    if (!allowed[static_cast<size_t>(r)]) continue;
+    const std::vector<int64_t>& ids = *allowed[static_cast<size_t>(r)];
+    float* row = base + r * V;
+    keep.resize(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) keep[i] = row[ids[i]];
+    std::fill(row, row + V, -std::numeric_limits<float>::infinity());
+    for (size_t i = 0; i < ids.size(); ++i) row[ids[i]] = keep[i];
+  }
+  return out.to(logits.device());
+}
+
+// log_softmax(row / T)[token] over a whole row of V raw logits.
+float row_logprob(const float* row, int64_t V, int64_t token, double T) {
+  float mx = -std::numeric_limits<float>::infinity();
+  for (int64_t v = 0; v < V; ++v) mx = std::max(mx, row[v]);
+  double sum = 0;
+  for (int64_t v = 0; v < V; ++v) sum += std::exp((static_cast<double>(row[v]) - mx) / T);
+  return static_cast<float>((static_cast<double>(row[token]) - mx) / T - std::log(sum));
+}
 
 }  // namespace
 
@@ -122,6 +153,7 @@ std::vector<GenerateResult> generate(Transformer& model, const std::vector<std::
       rows[b].seen_flag.assign(V, 0);
       for (int64_t id : prompts[b]) rows[b].see(id);
     }
+    if (options.constraint) rows[b].constraint = options.constraint(static_cast<size_t>(b));
     results[b].tokens.reserve(options.max_new_tokens);
     results[b].logprobs.reserve(options.max_new_tokens);
   }
@@ -239,8 +271,28 @@ std::vector<GenerateResult> generate(Transformer& model, const std::vector<std::
   int64_t n = B;       // active rows: rows[0, n)
   int64_t step = 0;    // new tokens so far per active row
   bool in_prefill = true;
+  std::vector<const std::vector<int64_t>*> allowed;
   while (true) {
-    choose(logits);
+    // Constrained rows choose among their allowed tokens; their log-probs stay the model's own.
+    bool constrained = false;
+    if (options.constraint) {
+      allowed.assign(static_cast<size_t>(n), nullptr);
+      for (int64_t r = 0; r < n; ++r)
+        if (rows[r].constraint) {
+          allowed[static_cast<size_t>(r)] = rows[r].constraint->allowed();
+          constrained = constrained || allowed[static_cast<size_t>(r)] != nullptr;
+        }
+    }
+    if (constrained) {
+      at::Tensor raw = logits.to(at::kCPU, at::kFloat).contiguous();
+      choose(logits_allow_only(logits, allowed));
+      const double T = sp.do_sample ? sp.temperature : 1.0;
+      for (int64_t r = 0; r < n; ++r)
+        if (allowed[static_cast<size_t>(r)])
+          choice[r].logprob = row_logprob(raw.data_ptr<float>() + r * V, V, choice[r].token, T);
+    } else {
+      choose(logits);
+    }
     // Append, then decide which rows finish.
     std::vector<int64_t> keep;
     keep.reserve(n);
@@ -249,6 +301,7 @@ std::vector<GenerateResult> generate(Transformer& model, const std::vector<std::
       const int64_t tok = choice[r].token;
       res.tokens.push_back(tok);
       res.logprobs.push_back(choice[r].logprob);
+      if (rows[r].constraint) rows[r].constraint->advance(tok);
       if (penalty && fused) rows[r].see(tok);
       if (!options.use_cache) full_seq[rows[r].result].push_back(tok);
       if (std::find(options.eos_ids.begin(), options.eos_ids.end(), tok) != options.eos_ids.end())

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "generate/logits_process.h"
+#include "generate/token_constraint.h"
 #include "model/transformer.h"
 
 #include <cstdint>
@@ -32,11 +33,15 @@ struct GenerateOptions {
   // (default elsewhere). Both implement the same rules; tests run both.
   enum class Sampler { Auto, Fused, Tensor };
   Sampler sampler = Sampler::Auto;
+  // Constrained decoding: called once per prompt before the first token; a row whose constraint lists
+  // allowed tokens can only choose among them (see token_constraint.h). Empty: no constraints.
+  TokenConstraintMaker constraint;
 };
 
 struct GenerateResult {
   std::vector<int64_t> tokens;   // the new tokens only (prompt excluded), the stopping token included
-  std::vector<float> logprobs;   // per new token: log_softmax(logits / T)[token], T = 1 for greedy
+  std::vector<float> logprobs;   // per new token: log_softmax(logits / T)[token], T = 1 for greedy (the
+                                 // model's logits, before any constraint removed tokens)
   std::string finish_reason;     // "eos" | "stop" | "length"
 };
 

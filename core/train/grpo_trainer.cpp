@@ -285,6 +285,8 @@ GrpoStepResult GrpoTrainer::train_step() {
     go.decode = options_.decode;
     go.seed = mix_seed(options_.seed, static_cast<uint64_t>(step));
     go.pad_id = options_.pad_id;
+    if (options_.constraint)
+      go.constraint = [&](size_t row) { return options_.constraint(rows.prompt[row]); };
     model_.set_training(false);
     auto t0 = Clock::now();
     GenerateStats gs;

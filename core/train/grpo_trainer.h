@@ -69,6 +69,9 @@ struct GrpoTrainerOptions {
   std::string base_model_name_or_path;    // written into adapter_config.json (LoRA checkpoints)
   std::vector<std::string> copy_files;    // copied into every checkpoint (tokenizer.json, ...)
   int64_t chunk_tokens = 0;               // lm_head chunk (0 = automatic)
+  // Constrained decoding of the rollouts: the constraint of one completion of prompt `prompt` (index into
+  // the trainer's prompts; null: free). Empty: no constraints.
+  std::function<std::unique_ptr<TokenConstraint>(int64_t prompt)> constraint;
 };
 
 // One completion of a step, for the run store and the trajectory inspector.

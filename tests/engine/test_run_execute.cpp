@@ -8,7 +8,9 @@
 // after a checkpoint resumes with the straight run's losses.
 #include "data/dataset_store.h"
 #include "engine/run_controller.h"
+#include "engine/run_eval.h"
 #include "engine/run_execute.h"
+#include "engine/run_model.h"
 #include "engine/run_setup.h"
 #include "store/project.h"
 #include "store/run_store.h"
@@ -298,6 +300,63 @@ class TestRunExecute : public QObject {
 
   // An SFT run cut (as by a crash) at step 5, after its step-4 checkpoint, resumes from step 4: steps 5..8
   // have the straight run's losses, each step is recorded once, and the store stays whole.
+  // constrain_answer: once the prompt's prefill has opened the answer (the test model is too small to get
+  // there itself), every answer is k distinct ids of the prompt's own pool, greedy or sampled — read off
+  // the completion text here, not through the reward parser — while without it the same model writes
+  // other things.
+  void constrained_answers_list_the_pool() {
+    const rf::RunConfig c = rf::test::sample_grpo_config(1, 0);
+    const auto d = rf::run_data_open(project_, c);
+    std::vector<rf::RecipePrompt> prompts = rf::recipe_prompts_build(d->ds, d->split, rf::run_prompt_options(c, "test", 6));
+    QVERIFY(prompts.size() >= 4);
+    for (auto& p : prompts) {
+      p.prefill = "<think>ok</think>\n<answer>";
+      p.k = 5;
+    }
+    rf::RunModel m = rf::run_model_load(rf::run_sample_model_dir(project_), rf::run_model_load_options("cpu", "float32"));
+    rf::RewardComposite reward(c.rewards, "rewards");
+    auto answers = [&](bool greedy, bool constrain) {
+      rf::RunEvalOptions o;
+      o.max_new_tokens = 120;
+      o.max_prompt_length = 96;
+      o.greedy = greedy;
+      o.seed = 3;
+      o.constrain_answer = constrain;
+      return rf::run_eval_model_answers(m, prompts, reward, *d->context, o);
+    };
+    for (bool greedy : {true, false}) {
+      const rf::ModelAnswers a = answers(greedy, true);
+      for (size_t i = 0; i < prompts.size(); ++i) {
+        const std::string& text = a.completions[i];
+        const size_t open = text.find("<answer>["), close = text.find("]</answer>");
+        QVERIFY2(open != std::string::npos && close != std::string::npos, text.c_str());
+        QCOMPARE(text.substr(close), std::string("]</answer>"));  // nothing after it but the end of turn
+        std::set<std::string> pool, listed;
+        for (int32_t it : prompts[i].pool) pool.insert(d->ds.items[static_cast<size_t>(it)].id);
+        std::stringstream entries(text.substr(open + 9, close - open - 9));
+        std::string entry;
+        int n = 0;
+        while (std::getline(entries, entry, ',')) {
+          if (n > 0) {
+            QCOMPARE(entry.substr(0, 1), std::string(" "));
+            entry.erase(0, 1);
+          }
+          QVERIFY2(pool.count(entry), (entry + " in " + text).c_str());
+          listed.insert(entry);
+          ++n;
+        }
+        QCOMPARE(n, 5);
+        QCOMPARE(listed.size(), size_t(5));
+        QCOMPARE(a.parsed[i].items.size(), size_t(5));
+        QVERIFY(a.parsed[i].outside_pool.empty());
+      }
+    }
+    int free_valid = 0;
+    const rf::ModelAnswers f = answers(true, false);
+    for (const rf::ParsedCompletion& p : f.parsed) free_valid += p.items.size() == 5 && p.outside_pool.empty();
+    QVERIFY(free_valid < static_cast<int>(prompts.size()));
+  }
+
   void sft_resume_continues_the_same_curves() {
     const int64_t straight = rf::run_create(project_, sft_config(8));
     rf::RunControl c1;

@@ -6,6 +6,7 @@
 #include "generate/logits_process.h"
 #include "model/transformer.h"
 #include "support/fixtures.h"
+#include "support/suite_registry.h"
 #include "util/error.h"
 
 #include <QtTest/QtTest>
@@ -107,6 +108,19 @@ void verify_close(const std::vector<float>& a, const std::vector<float>& b, doub
              qPrintable(QString("%1: index %2: %3 vs %4").arg(what).arg(i).arg(a[i]).arg(b[i])));
   }
 }
+
+// A constraint for tests: a fixed allowed list for the first `limit` tokens, then free.
+class FixedAllowed final : public rf::TokenConstraint {
+ public:
+  FixedAllowed(std::vector<int64_t> ids, int limit) : ids_(std::move(ids)), limit_(limit) {}
+  const std::vector<int64_t>* allowed() override { return seen_ < limit_ ? &ids_ : nullptr; }
+  void advance(int64_t) override { ++seen_; }
+
+ private:
+  std::vector<int64_t> ids_;
+  int limit_ = 0;
+  int seen_ = 0;
+};
 
 }  // namespace
 
@@ -310,6 +324,51 @@ class TestGenerate : public QObject {
     for (size_t i = 0; i < prompts.size(); ++i) {
       const auto expected = recompute_logprobs(*f.model, prompts[i], out[i].tokens, sample ? 0.7 : 1.0);
       verify_close(out[i].logprobs, expected, 1e-4, "logprob");
+    }
+  }
+
+  // Row 0 may only use four ids, row 1 is free, row 2 is held to two ids for its first three tokens.
+  // Constrained tokens come from their lists (greedy: the list's best by the full forward's logits),
+  // and every reported log-prob is still the model's own over the whole vocabulary.
+  void constrained_rows_choose_allowed_tokens_data() { logprobs_match_full_forward_data(); }
+  void constrained_rows_choose_allowed_tokens() {
+    QFETCH(QString, arch);
+    QFETCH(bool, sample);
+    QFETCH(int, sampler);
+    Fixture f = load_fixture(arch);
+    const Prompts prompts = {f.prompts[0], f.prompts[1], f.prompts[1]};
+    const std::vector<int64_t> four = {3, 17, 42, 99}, two = {7, 250};
+    GenerateOptions o = sample ? sample_options(8, 3) : greedy_options(8, true);
+    o.sampler = static_cast<GenerateOptions::Sampler>(sampler);
+    if (sample) o.sampling.temperature = 0.8;
+    o.constraint = [&](size_t row) -> std::unique_ptr<rf::TokenConstraint> {
+      if (row == 0) return std::make_unique<FixedAllowed>(four, 1000);
+      if (row == 2) return std::make_unique<FixedAllowed>(two, 3);
+      return nullptr;
+    };
+    const auto out = rf::generate(*f.model, prompts, o);
+    const auto free = rf::generate(*f.model, prompts, [&] { GenerateOptions g = o; g.constraint = nullptr; return g; }());
+    QCOMPARE(out[0].tokens.size(), size_t(8));
+    for (int64_t t : out[0].tokens) QVERIFY(std::count(four.begin(), four.end(), t) == 1);
+    for (size_t i = 0; i < 3; ++i) QVERIFY(std::count(two.begin(), two.end(), out[2].tokens[i]) == 1);
+    QCOMPARE(out[1].tokens, free[1].tokens);  // an unconstrained row is not disturbed by its neighbours
+    for (size_t r = 0; r < prompts.size(); ++r) {
+      const auto expected = recompute_logprobs(*f.model, prompts[r], out[r].tokens, sample ? 0.8 : 1.0);
+      verify_close(out[r].logprobs, expected, 1e-4, "logprob");
+    }
+    if (!sample) {
+      // Greedy: each constrained token is the allowed id with the highest logit of a full forward.
+      c10::InferenceMode guard;
+      std::vector<int64_t> seq = prompts[0];
+      seq.insert(seq.end(), out[0].tokens.begin(), out[0].tokens.end());
+      const at::Tensor logits = f.model->forward({at::tensor(seq, at::kLong).view({1, -1})})[0];  // (L, V)
+      for (size_t i = 0; i < out[0].tokens.size(); ++i) {
+        const at::Tensor row = logits[static_cast<int64_t>(prompts[0].size() + i - 1)];
+        int64_t best = four[0];
+        for (int64_t id : four)
+          if (row[id].item<float>() > row[best].item<float>()) best = id;
+        QCOMPARE(out[0].tokens[i], best);
+      }
     }
   }
 
@@ -527,5 +586,5 @@ class TestGenerate : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(TestGenerate)
+RF_TEST_SUITE(TestGenerate);
 #include "test_generate.moc"

@@ -1,6 +1,7 @@
 // The run form (widgets/run_form.h, config_docs.h): the field tables of docs/config.md parsed from a
 // hand-written snippet and from the compiled-in resource (the tooltips), a config edited field by field
-// and as JSON, validation naming the bad field, the recipe switching the reward preset, and a config
+// and as JSON, validation naming the bad field, the recipe switching the reward preset and the answer
+// constraint (on for List), and a config
 // saved to a file and loaded back into another form.
 #include "config_docs.h"
 #include "run_form.h"
@@ -8,6 +9,7 @@
 
 #include "support/suite_registry.h"
 
+#include <QCheckBox>
 #include <QSpinBox>
 #include <QtTest/QtTest>
 
@@ -37,8 +39,19 @@ class TestRunForm : public QObject {
     steps->setValue(17);
     QCOMPARE(form.config()["grpo"]["max_steps"].get<int>(), 17);
     QVERIFY(form.validate().isEmpty());
+    // A List run holds its answers to the candidate pool by default; the check box and the JSON agree.
+    auto* pool_only = qobject_cast<QCheckBox*>(form.fieldWidget("constrain_answer"));
+    QVERIFY(pool_only && pool_only->isChecked());
+    QVERIFY(form.config()["constrain_answer"].get<bool>());
+    QVERIFY(pool_only->toolTip().contains("candidate pool"));
+    pool_only->setChecked(false);
+    QVERIFY(!form.config()["constrain_answer"].get<bool>());
     form.setField("recipe", "rating");
     QCOMPARE(form.config()["rewards"].get<std::string>(), std::string("reczero"));
+    QVERIFY(!pool_only->isChecked());
+    form.setField("recipe", "list");
+    QVERIFY(pool_only->isChecked());
+    form.setField("recipe", "rating");
     form.setField("grpo.num_generations", 1);
     QVERIFY2(form.validate().contains("grpo.num_generations"), qPrintable(form.validate()));
     QCOMPARE(form.start(), int64_t(0));  // nothing starts: no project, and the config is invalid

@@ -1,0 +1,18 @@
+// Per-prompt decoding constraints (see run_constraint.h).
+#include "engine/run_constraint.h"
+
+#include "generate/list_answer_constraint.h"
+
+namespace rf {
+
+std::unique_ptr<TokenConstraint> run_answer_constraint(RunModel& m, const Dataset& ds, const RecipePrompt& p) {
+  if (p.pool.empty()) return nullptr;
+  ListAnswerSpec spec;
+  for (int32_t it : p.pool) spec.pool.push_back(ds.items[static_cast<size_t>(it)].id);
+  spec.k = p.k;
+  spec.end_ids = m.eos_ids;
+  spec.prefix = p.prefill;
+  return std::make_unique<ListAnswerConstraint>(run_model_token_texts(m), std::move(spec));
+}
+
+}  // namespace rf

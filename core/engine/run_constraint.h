@@ -1,0 +1,17 @@
+// The decoding constraint a run config asks for (`constrain_answer`), made for one recipe prompt: the
+// List answer grammar over the prompt's candidate pool and k, ending with the model's end-of-turn ids.
+#pragma once
+
+#include "data/dataset.h"
+#include "engine/run_model.h"
+#include "generate/token_constraint.h"
+#include "teacher/recipe_prompts.h"
+
+#include <memory>
+
+namespace rf {
+
+// Null when the prompt has no candidate pool (Query and Rating prompts): nothing to constrain.
+std::unique_ptr<TokenConstraint> run_answer_constraint(RunModel& m, const Dataset& ds, const RecipePrompt& p);
+
+}  // namespace rf

@@ -1,0 +1,33 @@
+// Token texts for constrained decoding (see token_texts.h).
+#include "text/token_texts.h"
+
+namespace rf {
+
+TokenTexts token_texts_build(const Tokenizer& tokenizer) {
+  TokenTexts out;
+  const int64_t V = tokenizer.vocab_size();
+  out.text.resize(static_cast<size_t>(V));
+  out.special.assign(static_cast<size_t>(V), 0);
+  // An anchor that is one ordinary token whose text does not merge with what follows it in decoding.
+  std::vector<int32_t> anchor = tokenizer.encode("a");
+  if (anchor.size() != 1) anchor.clear();
+  const std::string anchor_text = anchor.empty() ? std::string() : tokenizer.decode(anchor);
+  for (int64_t id = 0; id < V; ++id) {
+    const int32_t i = static_cast<int32_t>(id);
+    if (tokenizer.is_special(i)) {
+      out.special[static_cast<size_t>(id)] = 1;
+      continue;
+    }
+    std::vector<int32_t> ids = anchor;
+    ids.push_back(i);
+    std::string t = tokenizer.decode(ids);
+    if (!anchor.empty() && t.compare(0, anchor_text.size(), anchor_text) == 0)
+      t.erase(0, anchor_text.size());
+    else if (!anchor.empty())
+      t = tokenizer.decode({i});  // the anchor did not survive as a prefix: fall back to the token alone
+    out.text[static_cast<size_t>(id)] = std::move(t);
+  }
+  return out;
+}
+
+}  // namespace rf

@@ -1,0 +1,213 @@
+// Constrained decoding's text side: token texts concatenate back to the text they were encoded from
+// (byte-level and SentencePiece tokenizers), and the List answer grammar allows exactly the tokens that
+// keep the answer a prefix of some valid `[id, ..., id]</answer>` — checked against a brute-force list of
+// every valid answer at each step of random walks through real tokenizers' vocabularies.
+#include "generate/list_answer_constraint.h"
+#include "text/token_texts.h"
+#include "text/tokenizer.h"
+#include "util/error.h"
+
+#include "support/fixtures.h"
+#include "support/suite_registry.h"
+
+#include <QtTest/QtTest>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+using rf::test::fixture_path;
+
+namespace {
+
+struct Loaded {
+  rf::Tokenizer tokenizer;
+  std::shared_ptr<const rf::TokenTexts> texts;
+};
+
+// Building the texts of a 150k vocabulary takes a moment: once per tokenizer.
+const Loaded& loaded(const std::string& name) {
+  static std::map<std::string, std::unique_ptr<Loaded>> cache;
+  auto& slot = cache[name];
+  if (!slot) {
+    rf::Tokenizer t = rf::Tokenizer::load(fixture_path("tokenizers/" + name));
+    auto texts = std::make_shared<const rf::TokenTexts>(rf::token_texts_build(t));
+    slot = std::make_unique<Loaded>(Loaded{t, texts});
+  }
+  return *slot;
+}
+
+// Every valid answer (the text after "<answer>"): the ordered choices of k distinct pool ids.
+std::vector<std::string> valid_answers(const std::vector<std::string>& pool, int k) {
+  std::vector<std::string> out;
+  std::vector<int> pick;
+  std::vector<bool> used(pool.size(), false);
+  std::function<void()> rec = [&] {
+    if (static_cast<int>(pick.size()) == k) {
+      std::string s = "[";
+      for (size_t i = 0; i < pick.size(); ++i) s += (i ? ", " : "") + pool[static_cast<size_t>(pick[i])];
+      out.push_back(s + "]</answer>");
+      return;
+    }
+    for (size_t p = 0; p < pool.size(); ++p)
+      if (!used[p]) {
+        used[p] = true;
+        pick.push_back(static_cast<int>(p));
+        rec();
+        pick.pop_back();
+        used[p] = false;
+      }
+  };
+  rec();
+  return out;
+}
+
+std::vector<int64_t> brute_force_allowed(const rf::TokenTexts& t, const std::string& written, const std::vector<std::string>& answers) {
+  std::vector<int64_t> out;
+  for (int64_t v = 0; v < t.size(); ++v) {
+    const std::string& s = t.text[static_cast<size_t>(v)];
+    if (s.empty() || t.special[static_cast<size_t>(v)]) continue;
+    const std::string next = written + s;
+    for (const std::string& a : answers)
+      if (a.compare(0, next.size(), next) == 0 && next.size() <= a.size()) {
+        out.push_back(v);
+        break;
+      }
+  }
+  return out;
+}
+
+std::vector<int64_t> eos_of(const rf::Tokenizer& t) {
+  std::vector<int64_t> out;
+  for (int32_t id : t.eos_ids()) out.push_back(id);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+class TestTokenConstraint : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void token_texts_concatenate_to_the_text_data() {
+    QTest::addColumn<QString>("tokenizer");
+    QTest::addColumn<QString>("text");
+    for (const char* tok : {"qwen3", "llama3", "llama2"})
+      for (const char* text : {"<answer>[i0072, i0213]</answer>", "Hello world, 12345 tokens!", "two  spaces\n\nand a newline"})
+        QTest::newRow((std::string(tok) + ": " + text).c_str()) << QString(tok) << QString(text);
+  }
+  void token_texts_concatenate_to_the_text() {
+    QFETCH(QString, tokenizer);
+    QFETCH(QString, text);
+    const Loaded& l = loaded(tokenizer.toStdString());
+    QCOMPARE(l.texts->size(), l.tokenizer.vocab_size());
+    std::string joined;
+    for (int32_t id : l.tokenizer.encode(text.toStdString())) joined += l.texts->text[static_cast<size_t>(id)];
+    // SentencePiece (Llama 2) encodes a text with a space put in front of it (its "▁" prefix).
+    std::string expected = text.toStdString();
+    if (!l.tokenizer.byte_level()) expected.insert(expected.begin(), ' ');
+    QCOMPARE(QString::fromStdString(joined), QString::fromStdString(expected));
+    for (int32_t id : l.tokenizer.eos_ids()) {
+      QVERIFY(l.texts->special[static_cast<size_t>(id)]);
+      QVERIFY(l.texts->text[static_cast<size_t>(id)].empty());
+    }
+  }
+
+  void allowed_tokens_match_brute_force_data() {
+    QTest::addColumn<QString>("tokenizer");
+    QTest::addColumn<int>("k");
+    QTest::addColumn<QString>("prefix");
+    QTest::addColumn<int>("seed");
+    for (const char* tok : {"qwen3", "llama2"}) {
+      for (int seed : {1, 2, 3}) QTest::newRow((std::string(tok) + " k=2 seed " + std::to_string(seed)).c_str()) << QString(tok) << 2 << QString() << seed;
+      QTest::newRow((std::string(tok) + " k=9 capped at the pool").c_str()) << QString(tok) << 9 << QString() << 4;
+      QTest::newRow((std::string(tok) + " prefill inside the answer").c_str()) << QString(tok) << 3 << QString("<think>x</think><answer>[i12, ") << 5;
+    }
+  }
+  void allowed_tokens_match_brute_force() {
+    QFETCH(QString, tokenizer);
+    QFETCH(int, k);
+    QFETCH(QString, prefix);
+    QFETCH(int, seed);
+    const Loaded& l = loaded(tokenizer.toStdString());
+    // "i12" is a prefix of "i123": after "i12" both ", " and "3" may follow.
+    const std::vector<std::string> pool = {"i12", "i123", "i7", "B00X"};
+    rf::ListAnswerSpec spec;
+    spec.pool = pool;
+    spec.k = k;
+    spec.end_ids = eos_of(l.tokenizer);
+    spec.prefix = prefix.toStdString();
+    rf::ListAnswerConstraint c(l.texts, spec);
+    std::string written;  // the answer so far (after "<answer>")
+    if (prefix.isEmpty()) {
+      // Free reasoning first: nothing is constrained until "<answer>" is complete.
+      for (int32_t id : l.tokenizer.encode("<think>I pick i99.</think>\n<answer")) {
+        QCOMPARE(c.phase(), std::string("free"));
+        QVERIFY(c.allowed() == nullptr);
+        c.advance(id);
+      }
+      QCOMPARE(c.phase(), std::string("free"));
+      c.advance(*l.tokenizer.token_to_id(">"));  // the piece itself (SentencePiece would encode " >")
+    } else {
+      written = "[i12, ";
+    }
+    QCOMPARE(c.phase(), std::string("answer"));
+    const std::vector<std::string> answers = valid_answers(pool, std::min<int>(k, 4));
+    std::mt19937 rng(static_cast<uint32_t>(seed));
+    for (int step = 0; step < 64 && c.phase() == "answer"; ++step) {
+      const std::vector<int64_t>* allowed = c.allowed();
+      QVERIFY(allowed != nullptr);
+      const std::vector<int64_t> expected = brute_force_allowed(*l.texts, written, answers);
+      QCOMPARE(*allowed, expected);
+      const int64_t pick = (*allowed)[std::uniform_int_distribution<size_t>(0, allowed->size() - 1)(rng)];
+      written += l.texts->text[static_cast<size_t>(pick)];
+      c.advance(pick);
+    }
+    QCOMPARE(c.phase(), std::string("end"));
+    QVERIFY2(std::find(answers.begin(), answers.end(), written) != answers.end(), written.c_str());
+    QCOMPARE(*c.allowed(), eos_of(l.tokenizer));
+  }
+
+  void a_token_outside_the_grammar_lifts_it() {
+    const Loaded& l = loaded("qwen3");
+    rf::ListAnswerSpec spec;
+    spec.pool = {"i1", "i2"};
+    spec.k = 2;
+    rf::ListAnswerConstraint c(l.texts, spec);
+    for (int32_t id : l.tokenizer.encode("<answer>")) c.advance(id);
+    QCOMPARE(c.phase(), std::string("answer"));
+    c.advance(l.tokenizer.encode("x")[0]);  // not "[": the caller ignored allowed()
+    QCOMPARE(c.phase(), std::string("off"));
+    QVERIFY(c.allowed() == nullptr);
+    // With no end ids, the text after "</answer>" is free.
+    rf::ListAnswerConstraint done(l.texts, {{"i1"}, 1, {}, "<answer>[i1]</answer>"});
+    QCOMPARE(done.phase(), std::string("end"));
+    QVERIFY(done.allowed() == nullptr);
+  }
+
+  void bad_specs_data() {
+    QTest::addColumn<int>("which");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("empty pool") << 0 << "pool is empty";
+    QTest::newRow("id with a space") << 1 << "\"a b\"";
+    QTest::newRow("k = 0") << 2 << "k must be >= 1";
+  }
+  void bad_specs() {
+    QFETCH(int, which);
+    QFETCH(QString, expected);
+    rf::ListAnswerSpec spec{{"i1", "i2"}, 2, {}, ""};
+    if (which == 0) spec.pool.clear();
+    if (which == 1) spec.pool[1] = "a b";
+    if (which == 2) spec.k = 0;
+    try {
+      rf::ListAnswerConstraint c(loaded("qwen3").texts, spec);
+      QFAIL("expected an error");
+    } catch (const rf::Error& e) {
+      QVERIFY2(std::string(e.what()).find(expected.toStdString()) != std::string::npos, e.what());
+    }
+  }
+};
+
+RF_TEST_SUITE(TestTokenConstraint);
+#include "test_token_constraint.moc"
