@@ -1,6 +1,7 @@
 // `recforge-cli bench generate`: generation throughput (prefill and decode tokens/s) and peak memory
 // on a model folder or on random weights from a config.json, with random seeded prompts, printed as
-// one JSON object. EOS is ignored so every row generates exactly --new-tokens tokens.
+// one JSON object. EOS is ignored so every row generates exactly --new-tokens tokens. --constrain-pool
+// measures constrained decoding: every row starts inside a List answer over a made-up candidate pool.
 #include "commands.h"
 
 #include "bench_machine.h"
@@ -8,6 +9,9 @@
 #include "cli_model.h"
 #include "compat/torch_compat.h"
 #include "generate/generate.h"
+#include "generate/list_answer_constraint.h"
+#include "text/token_texts.h"
+#include "text/tokenizer.h"
 #include "util/blas_info.h"
 #include "util/error.h"
 
@@ -44,6 +48,8 @@ int bench_generate(int argc, char** argv) {
                 {"threads", "N", "CPU threads (default: the usable cores, or OMP_NUM_THREADS)", ""},
                 {"warmup", "N", "untimed runs first", "1"},
                 {"repeat", "N", "timed runs; the JSON reports their median (and best)", "3"},
+                {"constrain-pool", "N", "decode under the List answer grammar over N made-up ids (k = N) from the first token", "0"},
+                {"tokenizer", "DIR", "the tokenizer --constrain-pool reads token texts from (default: --model)", ""},
                 {"seed", "S", "seed of the prompts, the random weights and sampling", "1234"}});
   if (!args.parse(argc, argv)) return 0;
   if (args.has("model") == args.has("config")) throw Error("bench generate: give exactly one of --model DIR or --config FILE");
@@ -86,6 +92,29 @@ int bench_generate(int argc, char** argv) {
   g.sampling.min_p = args.get_double("min-p");
   g.sampling.repetition_penalty = args.get_double("repetition-penalty");
   // eos_ids left empty: every row generates N tokens.
+  const int64_t pool_size = args.get_int("constrain-pool");
+  double texts_seconds = 0;
+  if (pool_size < 0) throw Error("bench generate: --constrain-pool must be >= 0");
+  if (pool_size > 0) {
+    const std::string dir = args.has("tokenizer") ? args.get("tokenizer") : args.has("model") ? args.get("model") : "";
+    if (dir.empty()) throw Error("bench generate: --constrain-pool needs --tokenizer DIR (or --model DIR with a tokenizer.json)");
+    const auto t0 = std::chrono::steady_clock::now();
+    const Tokenizer tokenizer = Tokenizer::load(dir);
+    if (tokenizer.vocab_size() > V)
+      throw Error("bench generate: the tokenizer in " + dir + " has " + std::to_string(tokenizer.vocab_size()) +
+                  " tokens, more than the model's " + std::to_string(V));
+    auto texts = std::make_shared<const TokenTexts>(token_texts_build(tokenizer));
+    texts_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ListAnswerSpec spec;
+    for (int64_t i = 1; i <= pool_size; ++i) {
+      char id[16];
+      std::snprintf(id, sizeof id, "i%04lld", static_cast<long long>(i));
+      spec.pool.push_back(id);
+    }
+    spec.k = static_cast<int32_t>(pool_size);
+    spec.prefix = "<answer>";  // no end ids: after "</answer>" the row runs free to N tokens
+    g.constraint = [texts, spec](size_t) { return std::make_unique<ListAnswerConstraint>(texts, spec); };
+  }
 
   for (long long i = 0; i < warmup; ++i) generate(*model, prompts, g);
   std::vector<double> prefill_tps, decode_tps, total_tps;
@@ -112,6 +141,8 @@ int bench_generate(int argc, char** argv) {
   j["sampling"] = {{"temperature", g.sampling.temperature}, {"top_p", g.sampling.top_p}, {"top_k", g.sampling.top_k},
                    {"min_p", g.sampling.min_p}, {"repetition_penalty", g.sampling.repetition_penalty}};
   j["use_cache"] = g.use_cache;
+  j["constrain_pool"] = pool_size;
+  if (pool_size > 0) j["token_texts_seconds"] = texts_seconds;
   j["dtype"] = args.get("dtype");
   j["device"] = args.get("device");
   j["threads"] = at::get_num_threads();

@@ -257,6 +257,7 @@ json run_config_to_json(const RunConfig& c) {
   j["seed"] = c.seed;
   j["nan_patience"] = c.nan_patience;
   j["constrain_answer"] = c.constrain_answer;
+  j["constrain_mentions"] = c.constrain_mentions;
   return j;
 }
 

@@ -140,6 +140,9 @@ struct RunConfig {
   // `[id, ..., id]` with k distinct ids of the prompt's candidate pool (the reasoning stays free). Other
   // recipes ignore it.
   bool constrain_answer = false;
+  // With constrain_answer: "[id]" mentions in the reasoning are held to distinct pool ids as well, so a
+  // model that ranks the candidates in its reasoning (as the teacher traces do) ranks the real ones.
+  bool constrain_mentions = false;
   bool operator==(const RunConfig&) const = default;
 };
 

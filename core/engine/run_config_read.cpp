@@ -184,6 +184,7 @@ RunConfig read_all(const json& j) {
   c.seed = p.integer("seed", c.seed);
   c.nan_patience = p.integer("nan_patience", c.nan_patience);
   c.constrain_answer = p.boolean("constrain_answer", c.constrain_answer);
+  c.constrain_mentions = p.boolean("constrain_mentions", c.constrain_mentions);
   p.finish();
   c.rewards = RewardComposite(c.rewards, "rewards").to_json();  // every reward default filled in
   run_config_validate(c);  // ranges and cross-field rules

@@ -5,13 +5,14 @@
 
 namespace rf {
 
-std::unique_ptr<TokenConstraint> run_answer_constraint(RunModel& m, const Dataset& ds, const RecipePrompt& p) {
+std::unique_ptr<TokenConstraint> run_answer_constraint(RunModel& m, const Dataset& ds, const RecipePrompt& p, bool mentions) {
   if (p.pool.empty()) return nullptr;
   ListAnswerSpec spec;
   for (int32_t it : p.pool) spec.pool.push_back(ds.items[static_cast<size_t>(it)].id);
   spec.k = p.k;
   spec.end_ids = m.eos_ids;
   spec.prefix = p.prefill;
+  spec.mentions = mentions;
   return std::make_unique<ListAnswerConstraint>(run_model_token_texts(m), std::move(spec));
 }
 

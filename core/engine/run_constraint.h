@@ -12,6 +12,7 @@
 namespace rf {
 
 // Null when the prompt has no candidate pool (Query and Rating prompts): nothing to constrain.
-std::unique_ptr<TokenConstraint> run_answer_constraint(RunModel& m, const Dataset& ds, const RecipePrompt& p);
+// `mentions`: "[id]" in the reasoning must name distinct pool ids too (constrain_mentions).
+std::unique_ptr<TokenConstraint> run_answer_constraint(RunModel& m, const Dataset& ds, const RecipePrompt& p, bool mentions);
 
 }  // namespace rf

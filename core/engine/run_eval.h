@@ -34,7 +34,8 @@ struct RunEvalOptions {
   double temperature = 1.0;    // sampling only
   double top_p = 1.0;
   uint64_t seed = 0;
-  bool constrain_answer = false;  // List prompts: the answer grammar over each prompt's pool (run_constraint.h)
+  bool constrain_answer = false;    // List prompts: the answer grammar over each prompt's pool (run_constraint.h)
+  bool constrain_mentions = false;  // ... and "[id]" in the reasoning held to pool ids
 };
 
 struct ModelAnswers {

@@ -110,7 +110,7 @@ RunOutcome run_execute_grpo(RunContext& rc) {
   to.base_model_name_or_path = source;
   to.copy_files = run_model_tokenizer_files(m);
   if (c.constrain_answer)
-    to.constraint = [&](int64_t i) { return run_answer_constraint(m, d.ds, prompts[static_cast<size_t>(i)]); };
+    to.constraint = [&](int64_t i) { return run_answer_constraint(m, d.ds, prompts[static_cast<size_t>(i)], c.constrain_mentions); };
   GrpoTrainer trainer(*m.model, std::move(gp), score, to, reference.get());
   if (!resume_dir.empty()) trainer.checkpoint_restore(resume_dir);
 
@@ -121,6 +121,7 @@ RunOutcome run_execute_grpo(RunContext& rc) {
   eo.top_p = c.grpo.top_p;
   eo.seed = static_cast<uint64_t>(c.seed);
   eo.constrain_answer = c.constrain_answer;
+  eo.constrain_mentions = c.constrain_mentions;
   auto evaluate = [&](int64_t step) {
     eo.temperature = trainer.temperature();
     const ModelAnswers a = run_eval_model_answers(m, eval_prompts, eval_reward, *d.context, eo);

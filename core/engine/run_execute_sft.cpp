@@ -81,6 +81,7 @@ RunOutcome run_execute_sft(RunContext& rc) {
   eo.max_prompt_length = c.grpo.max_prompt_length;
   eo.seed = static_cast<uint64_t>(c.seed);
   eo.constrain_answer = c.constrain_answer;
+  eo.constrain_mentions = c.constrain_mentions;
   auto evaluate = [&](int64_t step) {
     const ModelAnswers a = run_eval_model_answers(m, eval_prompts, eval_reward, *d.context, eo);
     const double mid = 0.5 * (eval_reward.parse_options().rating_min + eval_reward.parse_options().rating_max);

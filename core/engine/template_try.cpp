@@ -66,6 +66,7 @@ std::vector<TemplateTryAnswer> template_try_answers(RunModel& m, const RunData& 
   o.top_p = c.grpo.top_p;
   o.seed = seed;
   o.constrain_answer = c.constrain_answer;
+  o.constrain_mentions = c.constrain_mentions;
   const ModelAnswers a = run_eval_model_answers(m, prompts, reward, *d.context, o);
   nlohmann::json targets = nlohmann::json::array();
   for (int32_t it : p.targets) targets.push_back(d.ds.items[static_cast<size_t>(it)].id);

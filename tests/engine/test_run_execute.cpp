@@ -355,6 +355,33 @@ class TestRunExecute : public QObject {
     const rf::ModelAnswers f = answers(true, false);
     for (const rf::ParsedCompletion& p : f.parsed) free_valid += p.items.size() == 5 && p.outside_pool.empty();
     QVERIFY(free_valid < static_cast<int>(prompts.size()));
+
+    // constrain_mentions: a reasoning opened with "[" names a pool item, and every later "[...]" in it names
+    // another one, each once.
+    for (auto& p : prompts) p.prefill = "<think>Best: [";
+    rf::RunEvalOptions o;
+    o.max_new_tokens = 60;
+    o.max_prompt_length = 96;
+    o.greedy = false;
+    o.seed = 5;
+    o.constrain_answer = o.constrain_mentions = true;
+    const rf::ModelAnswers a = rf::run_eval_model_answers(m, prompts, reward, *d->context, o);
+    int mentions = 0;
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      std::set<std::string> pool, named;
+      for (int32_t it : prompts[i].pool) pool.insert(d->ds.items[static_cast<size_t>(it)].id);
+      const std::string& text = a.completions[i];
+      const size_t end = std::min(text.find("<answer>"), text.size());
+      for (size_t at = text.find('['); at < end; at = text.find('[', at + 1)) {
+        const size_t close = text.find(']', at);
+        if (close == std::string::npos || close > end) break;  // cut by max_new_tokens inside a mention
+        const std::string id = text.substr(at + 1, close - at - 1);
+        QVERIFY2(pool.count(id) && named.insert(id).second, (id + " in " + text).c_str());
+        ++mentions;
+      }
+      QVERIFY2(text.find(']') != std::string::npos, text.c_str());  // the first mention was completed
+    }
+    QVERIFY(mentions >= static_cast<int>(prompts.size()));
   }
 
   void sft_resume_continues_the_same_curves() {

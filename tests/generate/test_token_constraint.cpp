@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <set>
 
 using rf::test::fixture_path;
 
@@ -75,6 +76,38 @@ std::vector<int64_t> brute_force_allowed(const rf::TokenTexts& t, const std::str
       }
   }
   return out;
+}
+
+// Whether `text` (everything generated) can still become a valid reasoning-with-mentions plus answer:
+// every "[" in the reasoning opens "[id]" with a pool id not named before; the text after the first
+// "<answer>" outside a mention is a prefix of a valid answer. Written over whole strings, independently
+// of the constraint's character automaton.
+bool mentions_prefix_ok(const std::string& text, const std::vector<std::string>& pool, const std::vector<std::string>& answers) {
+  std::set<std::string> named;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, 8, "<answer>") == 0) {
+      const std::string rest = text.substr(i + 8);
+      for (const std::string& a : answers)
+        if (a.compare(0, rest.size(), rest) == 0 && rest.size() <= a.size()) return true;
+      return false;
+    }
+    if (text[i] == '[') {
+      const size_t close = text.find(']', i + 1);
+      const std::string content = text.substr(i + 1, close == std::string::npos ? std::string::npos : close - i - 1);
+      bool ok = false;
+      for (const std::string& id : pool)
+        if (!named.count(id) && (close == std::string::npos ? id.compare(0, content.size(), content) == 0 && content.size() <= id.size() : id == content))
+          ok = true;
+      if (!ok) return false;
+      if (close == std::string::npos) return true;
+      named.insert(content);
+      i = close + 1;
+      continue;
+    }
+    ++i;
+  }
+  return true;
 }
 
 std::vector<int64_t> eos_of(const rf::Tokenizer& t) {
@@ -167,6 +200,82 @@ class TestTokenConstraint : public QObject {
     QCOMPARE(c.phase(), std::string("end"));
     QVERIFY2(std::find(answers.begin(), answers.end(), written) != answers.end(), written.c_str());
     QCOMPARE(*c.allowed(), eos_of(l.tokenizer));
+  }
+
+  // With mentions: along a scripted reasoning that names pool items (and a prefill that already named
+  // one), every step allows exactly the tokens the whole-string reference accepts — so "[" may only open
+  // an unnamed pool id, "[i12]" cannot come twice, "[]" and "[x" never — and the free text around the
+  // mentions is untouched; then a random walk finishes a valid answer.
+  void mentions_match_brute_force_data() {
+    QTest::addColumn<QString>("tokenizer");
+    for (const char* tok : {"qwen3", "llama2"}) QTest::newRow(tok) << QString(tok);
+  }
+  void mentions_match_brute_force() {
+    QFETCH(QString, tokenizer);
+    const Loaded& l = loaded(tokenizer.toStdString());
+    const std::vector<std::string> pool = {"i12", "i123", "i7", "B00X"};
+    const std::vector<std::string> answers = valid_answers(pool, 2);
+    rf::ListAnswerSpec spec;
+    spec.pool = pool;
+    spec.k = 2;
+    spec.end_ids = eos_of(l.tokenizer);
+    spec.prefix = "<think>First [B00X]";
+    spec.mentions = true;
+    rf::ListAnswerConstraint c(l.texts, spec);
+    std::string written = spec.prefix;
+    auto check = [&] {
+      const std::vector<int64_t>* allowed = c.allowed();
+      QVERIFY(allowed != nullptr);
+      std::vector<int64_t> expected;
+      for (int64_t v = 0; v < l.texts->size(); ++v) {
+        const std::string& t = l.texts->text[static_cast<size_t>(v)];
+        const bool free_text = c.phase() == "free";
+        if (t.empty() || l.texts->special[static_cast<size_t>(v)]) {
+          if (free_text) expected.push_back(v);  // no text: free in the reasoning only
+          continue;
+        }
+        if (mentions_prefix_ok(written + t, pool, answers)) expected.push_back(v);
+      }
+      // On a mismatch, name a few tokens on either side rather than print 150k ids.
+      std::string diff;
+      std::vector<int64_t> only_a, only_e;
+      std::set_difference(allowed->begin(), allowed->end(), expected.begin(), expected.end(), std::back_inserter(only_a));
+      std::set_difference(expected.begin(), expected.end(), allowed->begin(), allowed->end(), std::back_inserter(only_e));
+      for (size_t i = 0; i < std::min<size_t>(5, only_a.size()); ++i) diff += " allowed-only \"" + l.texts->text[static_cast<size_t>(only_a[i])] + "\"";
+      for (size_t i = 0; i < std::min<size_t>(5, only_e.size()); ++i) diff += " expected-only \"" + l.texts->text[static_cast<size_t>(only_e[i])] + "\"";
+      QVERIFY2(only_a.empty() && only_e.empty(), ("after \"" + written + "\":" + diff).c_str());
+    };
+    bool saw_mention = false;
+    for (int32_t id : l.tokenizer.encode(", then [i123] and [i7] (not [i12] again)</think>\n<answer")) {
+      check();
+      if (QTest::currentTestFailed()) return;
+      saw_mention = saw_mention || c.phase() == "mention";
+      written += l.texts->text[static_cast<size_t>(id)];
+      c.advance(id);
+      QVERIFY2(c.phase() != "off", written.c_str());
+    }
+    QVERIFY(saw_mention);
+    c.advance(*l.tokenizer.token_to_id(">"));
+    written += ">";
+    QCOMPARE(c.phase(), std::string("answer"));
+    std::mt19937 rng(9);
+    for (int step = 0; step < 64 && c.phase() == "answer"; ++step) {
+      check();
+      if (QTest::currentTestFailed()) return;
+      const std::vector<int64_t>& allowed = *c.allowed();
+      const int64_t pick = allowed[std::uniform_int_distribution<size_t>(0, allowed.size() - 1)(rng)];
+      written += l.texts->text[static_cast<size_t>(pick)];
+      c.advance(pick);
+    }
+    QCOMPARE(c.phase(), std::string("end"));
+    // A second "[i12]" in the reasoning is refused: every mention names a pool id once.
+    rf::ListAnswerSpec twice = spec;
+    twice.prefix = "<think>[i12] and ";
+    rf::ListAnswerConstraint d(l.texts, twice);
+    for (int32_t id : l.tokenizer.encode("[i12")) d.advance(id);
+    QCOMPARE(d.phase(), std::string("mention"));  // "[i12" may still become "[i123"
+    d.advance(*l.tokenizer.token_to_id("]"));
+    QCOMPARE(d.phase(), std::string("off"));
   }
 
   void a_token_outside_the_grammar_lifts_it() {
