@@ -71,7 +71,7 @@ RunForm::RunForm(RunSession* session, QWidget* parent) : QWidget(parent), sessio
   setObjectName("runForm");
   config_ = run_config_to_json(run_config_default());
   config_["rewards"] = reward_preset_of(config_.value("recipe", "list"));
-  config_["constrain_answer"] = config_["constrain_mentions"] = config_.value("recipe", "list") == "list";
+  config_["constrain_answer"] = config_.value("recipe", "list") == "list";
 
   auto* basic = new QWidget(this);
   auto* cols = new QHBoxLayout(basic);
@@ -244,12 +244,12 @@ void RunForm::setProject(const QString& project_dir) {
 void RunForm::setField(const std::string& path, const nlohmann::json& value) {
   json_set(config_, path, value);
   // A recipe needs its own reward: switching the recipe switches to the recipe's preset.
-  // A List run starts with its answers (and the items its reasoning names) held to the candidate pool:
-  // the sample model cannot copy ids from its prompt yet.
+  // A List run starts with its answers held to the candidate pool (the sample model cannot copy ids from
+  // its prompt yet); mentions stay free unless asked for (docs/results.md: they cost the demo accuracy).
   if (path == "recipe" && value.is_string()) {
     json_set(config_, "rewards", reward_preset_of(value.get<std::string>()));
     json_set(config_, "constrain_answer", value.get<std::string>() == "list");
-    json_set(config_, "constrain_mentions", value.get<std::string>() == "list");
+    if (value.get<std::string>() != "list") json_set(config_, "constrain_mentions", false);
   }
   refreshWidgets();
   refreshJsonText();

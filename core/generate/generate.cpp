@@ -284,12 +284,20 @@ std::vector<GenerateResult> generate(Transformer& model, const std::vector<std::
         }
     }
     if (constrained) {
+      // A narrow constraint's log-prob is over its allowed ids (what the sampler drew from, and what the
+      // GRPO trainer recomputes from the recorded list); a wide one keeps the whole vocabulary's.
       at::Tensor raw = logits.to(at::kCPU, at::kFloat).contiguous();
       choose(logits_allow_only(logits, allowed));
       const double T = sp.do_sample ? sp.temperature : 1.0;
-      for (int64_t r = 0; r < n; ++r)
-        if (allowed[static_cast<size_t>(r)])
+      for (int64_t r = 0; r < n; ++r) {
+        const std::vector<int64_t>* a = allowed[static_cast<size_t>(r)];
+        if (!a) continue;
+        GenerateResult& res = results[rows[r].result];
+        if (static_cast<int64_t>(a->size()) * 2 <= V)
+          res.constrained.push_back({static_cast<int32_t>(res.tokens.size()), *a});
+        else
           choice[r].logprob = row_logprob(raw.data_ptr<float>() + r * V, V, choice[r].token, T);
+      }
     } else {
       choose(logits);
     }

@@ -38,10 +38,19 @@ struct GenerateOptions {
   TokenConstraintMaker constraint;
 };
 
+// A token chosen under a narrow constraint: one that allowed at most half of the vocabulary.
+struct ConstrainedToken {
+  int32_t index = 0;             // its position among the new tokens
+  std::vector<int64_t> allowed;  // the ids it was chosen from, ascending
+};
+
 struct GenerateResult {
   std::vector<int64_t> tokens;   // the new tokens only (prompt excluded), the stopping token included
-  std::vector<float> logprobs;   // per new token: log_softmax(logits / T)[token], T = 1 for greedy (the
-                                 // model's logits, before any constraint removed tokens)
+  // Per new token: log_softmax(logits / T)[token], T = 1 for greedy, over the tokens the row could choose
+  // from — the allowed ids of a narrow constraint (see `constrained`), else the whole vocabulary (a wide
+  // constraint, which removes a few tokens only, is ignored here).
+  std::vector<float> logprobs;
+  std::vector<ConstrainedToken> constrained;  // the narrowly constrained tokens, in order
   std::string finish_reason;     // "eos" | "stop" | "length"
 };
 

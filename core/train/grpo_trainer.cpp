@@ -20,6 +20,7 @@
 #include <chrono>
 #include <map>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -41,6 +42,7 @@ uint64_t mix_seed(uint64_t seed, uint64_t salt) {  // splitmix64 of seed ^ salt:
 struct RolloutRows {
   std::vector<int64_t> prompt;                 // (N) prompt index
   std::vector<std::vector<int64_t>> tokens;    // (N) generated tokens
+  std::vector<std::vector<ConstrainedToken>> constrained;  // (N) tokens chosen under a narrow constraint
 };
 
 struct MicroBatch {
@@ -50,6 +52,10 @@ struct MicroBatch {
   at::Tensor out_index;   // (M) where each goes in the (n, Lc) completion grid (row * Lc + j)
   at::Tensor mask;        // (n, Lc) float: 1 on completion tokens
   at::Tensor truncated;   // (n) bool
+  // Constrained decoding: the K completion tokens chosen from a narrow allowed list, whose policy is the
+  // softmax over that list. narrow_pos (K) indexes the M completion positions; narrow_ids (K, A) are the
+  // allowed ids with the chosen one first, padded; narrow_valid (K, A) marks the real ones.
+  at::Tensor narrow_pos, narrow_ids, narrow_valid;
   int64_t rows = 0, lc = 0;
 };
 
@@ -204,6 +210,8 @@ MicroBatch micro_batch_make(const std::vector<GrpoPrompt>& prompts, const Rollou
   std::vector<int64_t> flat, targets, out;
   std::vector<float> mask(static_cast<size_t>(mb.rows * mb.lc), 0.0f);
   std::vector<uint8_t> trunc(static_cast<size_t>(mb.rows), 0);
+  std::vector<int64_t> narrow_pos;
+  std::vector<std::vector<int64_t>> narrow_lists;
   for (int64_t b = 0; b < mb.rows; ++b) {
     const int64_t r = r0 + b;
     const auto& p = prompts[static_cast<size_t>(rows.prompt[static_cast<size_t>(r)])].ids;
@@ -211,12 +219,23 @@ MicroBatch micro_batch_make(const std::vector<GrpoPrompt>& prompts, const Rollou
     const int64_t P = static_cast<int64_t>(p.size());
     std::copy(p.begin(), p.end(), ids.begin() + b * T);
     std::copy(c.begin(), c.end(), ids.begin() + b * T + P);
+    const int64_t m0 = static_cast<int64_t>(flat.size());
     for (int64_t j = 0; j < static_cast<int64_t>(c.size()); ++j) {
       flat.push_back(b * (T - 1) + P - 1 + j);  // position P-1+j predicts completion token j
       targets.push_back(c[static_cast<size_t>(j)]);
       out.push_back(b * mb.lc + j);
       mask[static_cast<size_t>(b * mb.lc + j)] = 1.0f;
     }
+    if (r < static_cast<int64_t>(rows.constrained.size()))
+      for (const ConstrainedToken& ct : rows.constrained[static_cast<size_t>(r)]) {
+        if (ct.index < 0 || ct.index >= static_cast<int32_t>(c.size())) continue;
+        const int64_t chosen = c[static_cast<size_t>(ct.index)];
+        std::vector<int64_t> list = {chosen};
+        for (int64_t id : ct.allowed)
+          if (id != chosen) list.push_back(id);
+        narrow_pos.push_back(m0 + ct.index);
+        narrow_lists.push_back(std::move(list));
+      }
     trunc[static_cast<size_t>(b)] = truncated[static_cast<size_t>(r)];
   }
   auto i64 = at::TensorOptions().dtype(at::kLong);
@@ -226,6 +245,22 @@ MicroBatch micro_batch_make(const std::vector<GrpoPrompt>& prompts, const Rollou
   mb.out_index = at::tensor(out, i64).to(device);
   mb.mask = at::tensor(mask, at::TensorOptions().dtype(at::kFloat)).view({mb.rows, mb.lc}).to(device);
   mb.truncated = at::tensor(std::vector<int64_t>(trunc.begin(), trunc.end()), i64).to(at::kBool).to(device);
+  if (!narrow_pos.empty()) {
+    size_t A = 0;
+    for (const auto& l : narrow_lists) A = std::max(A, l.size());
+    const int64_t K = static_cast<int64_t>(narrow_lists.size());
+    std::vector<int64_t> ids_k(static_cast<size_t>(K) * A);
+    std::vector<uint8_t> valid(static_cast<size_t>(K) * A, 0);
+    for (size_t k = 0; k < narrow_lists.size(); ++k)
+      for (size_t a = 0; a < A; ++a) {
+        const bool real = a < narrow_lists[k].size();
+        ids_k[k * A + a] = real ? narrow_lists[k][a] : narrow_lists[k][0];  // padding repeats the chosen id
+        valid[k * A + a] = real ? 1 : 0;
+      }
+    mb.narrow_pos = at::tensor(narrow_pos, i64).to(device);
+    mb.narrow_ids = at::tensor(ids_k, i64).view({K, static_cast<int64_t>(A)}).to(device);
+    mb.narrow_valid = at::tensor(std::vector<int64_t>(valid.begin(), valid.end()), i64).view({K, static_cast<int64_t>(A)}).to(at::kBool).to(device);
+  }
   return mb;
 }
 
@@ -243,11 +278,28 @@ CompletionLogprobs completion_logprobs(Transformer& model, const MicroBatch& mb,
   const int64_t T = mb.input_ids.size(1);
   const at::Tensor h = hidden.narrow(1, 0, T - 1).reshape({-1, hidden.size(2)}).index_select(0, mb.flat_index);  // (M, C)
   const ChunkedLogprobs lp = chunked_token_logprobs(h, model.lm_head(), mb.targets, temperature, chunk, with_entropy);
+  at::Tensor logp = lp.logprobs, entropy = lp.entropy;  // (M)
+  if (mb.narrow_pos.defined()) {
+    // Tokens chosen under a narrow constraint: log-softmax over their allowed ids only (the policy
+    // they were sampled from), from the same hidden states and lm_head — (K, A) logits, not (K, V).
+    const int64_t K = mb.narrow_ids.size(0), A = mb.narrow_ids.size(1);
+    const at::Tensor hk = h.index_select(0, mb.narrow_pos);                                                 // (K, C)
+    const at::Tensor w = model.lm_head().index_select(0, mb.narrow_ids.reshape({-1})).view({K, A, -1});  // (K, A, C)
+    at::Tensor z = at::matmul(w, hk.unsqueeze(-1)).squeeze(-1).to(at::kFloat) / temperature;          // (K, A)
+    z = z.masked_fill(mb.narrow_valid.logical_not(), -std::numeric_limits<float>::infinity());
+    const at::Tensor lsm = at::log_softmax(z, -1);                                                        // (K, A)
+    logp = logp.index_put({mb.narrow_pos}, lsm.select(1, 0));  // the chosen id is column 0
+    if (with_entropy && entropy.defined()) {
+      at::NoGradGuard no_grad;
+      const at::Tensor plogp = (lsm.exp() * lsm).masked_fill(mb.narrow_valid.logical_not(), 0.0);
+      entropy = entropy.index_put({mb.narrow_pos}, -plogp.sum(-1));
+    }
+  }
   CompletionLogprobs out;
   const auto f32 = at::TensorOptions().dtype(at::kFloat).device(hidden.device());
-  out.logp = at::zeros({mb.rows * mb.lc}, f32).index_put({mb.out_index}, lp.logprobs).view({mb.rows, mb.lc});
-  if (with_entropy && lp.entropy.defined())
-    out.entropy = at::zeros({mb.rows * mb.lc}, f32).index_put({mb.out_index}, lp.entropy).view({mb.rows, mb.lc});
+  out.logp = at::zeros({mb.rows * mb.lc}, f32).index_put({mb.out_index}, logp).view({mb.rows, mb.lc});
+  if (with_entropy && entropy.defined())
+    out.entropy = at::zeros({mb.rows * mb.lc}, f32).index_put({mb.out_index}, entropy).view({mb.rows, mb.lc});
   return out;
 }
 
@@ -299,6 +351,7 @@ GrpoStepResult GrpoTrainer::train_step() {
     for (int64_t i = 0; i < N; ++i) {
       const GenerateResult& g = gen[static_cast<size_t>(i)];
       rows.tokens.push_back(g.tokens);
+      rows.constrained.push_back(g.constrained);
       truncated[static_cast<size_t>(i)] = g.finish_reason == "length" ? 1 : 0;
       texts.push_back(prompts_[static_cast<size_t>(rows.prompt[static_cast<size_t>(i)])].prefill + options_.decode(g.tokens));
       prompt_tokens += static_cast<int64_t>(gen_prompts[static_cast<size_t>(i)].size());

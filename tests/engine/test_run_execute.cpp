@@ -16,6 +16,7 @@
 #include "store/run_store.h"
 #include "teacher/pretrain_corpus.h"
 #include "text/tokenizer.h"
+#include "train/grpo_trainer.h"
 #include "train/pretrain.h"
 #include "util/error.h"
 
@@ -55,6 +56,17 @@ std::vector<int64_t> event_steps(rf::SqliteDb& db, int64_t run, rf::RunEventKind
     if (e.kind == kind) out.push_back(e.step);
   return out;
 }
+
+// A constraint for tests: the same two ids at every position.
+class TwoIds final : public rf::TokenConstraint {
+ public:
+  explicit TwoIds(std::vector<int64_t> ids) : ids_(std::move(ids)) {}
+  const std::vector<int64_t>* allowed() override { return &ids_; }
+  void advance(int64_t) override {}
+
+ private:
+  std::vector<int64_t> ids_;
+};
 
 struct CutAfter {};  // thrown from a hook to end a run the way a crash would: no stop, no final checkpoint
 
@@ -382,6 +394,53 @@ class TestRunExecute : public QObject {
       QVERIFY2(text.find(']') != std::string::npos, text.c_str());  // the first mention was completed
     }
     QVERIFY(mentions >= static_cast<int>(prompts.size()));
+  }
+
+  // A GRPO step under a narrow constraint trains the policy it sampled from: every completion token is
+  // one of two ids, and the trainer's own forward reports the entropy of a choice between two (at most
+  // ln 2), where the same step without the constraint sees the whole vocabulary's (far above).
+  void grpo_constrained_policy_is_the_allowed_softmax() {
+    rf::RunModel m = rf::run_model_load(rf::run_sample_model_dir(project_), rf::run_model_load_options("cpu", "float32"));
+    const std::vector<int64_t> two = {40, 41};
+    auto step = [&](bool constrained) {
+      std::vector<rf::GrpoPrompt> prompts;
+      for (const char* text : {"The user likes", "Recommend"}) {
+        const auto ids = m.tokenizer->encode(text);
+        prompts.push_back({std::vector<int64_t>(ids.begin(), ids.end()), ""});
+      }
+      rf::GrpoScoreFn score = [&](const std::vector<int64_t>& prompt_index, const std::vector<std::string>& completions, int64_t) {
+        rf::GrpoScores s;
+        s.names = {"len"};
+        s.weights = {1.0};
+        for (size_t i = 0; i < completions.size(); ++i) {
+          s.components.push_back({static_cast<double>(completions[i].size() % 7 + prompt_index[i])});
+          s.totals.push_back(s.components.back()[0]);
+        }
+        return s;
+      };
+      rf::GrpoTrainerOptions o;
+      o.config = rf::test::sample_grpo_config(1, 0).grpo;
+      o.config.max_completion_length = 6;
+      o.decode = [&](const std::vector<int64_t>& ids) { return rf::run_model_decode(m, ids); };
+      if (constrained) o.constraint = [&](int64_t) { return std::make_unique<TwoIds>(two); };
+      rf::GrpoTrainer trainer(*m.model, prompts, score, o);
+      return trainer.train_step();
+    };
+    const rf::GrpoStepResult held = step(true), free = step(false);
+    QVERIFY(!held.skipped);
+    for (const rf::GrpoRollout& r : held.rollouts) {
+      QCOMPARE(r.token_ids.size(), size_t(6));
+      double p_sum = 0;
+      for (size_t i = 0; i < r.token_ids.size(); ++i) {
+        QVERIFY(r.token_ids[i] == two[0] || r.token_ids[i] == two[1]);
+        QVERIFY(r.logprobs[i] <= 0 && r.logprobs[i] > std::log(1e-6));
+        p_sum += std::exp(r.logprobs[i]);
+      }
+      QVERIFY(p_sum > 6 * 0.001);
+    }
+    const double h_held = rf::grpo_metric_get(held.metrics, "entropy"), h_free = rf::grpo_metric_get(free.metrics, "entropy");
+    QVERIFY2(h_held > 0 && h_held <= std::log(2.0) + 1e-5, std::to_string(h_held).c_str());
+    QVERIFY2(h_free > 1.0, std::to_string(h_free).c_str());
   }
 
   void sft_resume_continues_the_same_curves() {

@@ -51,7 +51,12 @@ class TestRunForm : public QObject {
     QVERIFY(!pool_only->isChecked());
     form.setField("recipe", "list");
     QVERIFY(pool_only->isChecked());
-    QVERIFY(qobject_cast<QCheckBox*>(form.fieldWidget("constrain_mentions"))->isChecked());
+    auto* mentions = qobject_cast<QCheckBox*>(form.fieldWidget("constrain_mentions"));
+    QVERIFY(!mentions->isChecked());
+    mentions->setChecked(true);
+    QVERIFY(form.config()["constrain_mentions"].get<bool>());
+    form.setField("recipe", "query");
+    QVERIFY(!mentions->isChecked());
     form.setField("recipe", "rating");
     form.setField("grpo.num_generations", 1);
     QVERIFY2(form.validate().contains("grpo.num_generations"), qPrintable(form.validate()));
