@@ -202,6 +202,7 @@ std::vector<GenerateResult> generate(Transformer& model, const std::vector<std::
   if (!options.use_cache)
     for (int64_t b = 0; b < B; ++b) full_seq.push_back(prompts[b]);
 
+  std::vector<uint8_t> skip(B, 0);  // fused rows `choose` leaves alone
   // Picks one token per active row from logits (n, V) float32; fills `choice`.
   auto choose = [&](const at::Tensor& logits_in) {
     const int64_t n = logits_in.size(0);
@@ -212,6 +213,7 @@ std::vector<GenerateResult> generate(Transformer& model, const std::vector<std::
       const float* base = logits.data_ptr<float>();
       static const std::vector<int64_t> no_ids;
       auto one = [&](int64_t r) {
+        if (skip[static_cast<size_t>(r)]) return;  // a narrow constraint's row: sampled from its list below
         choice[r] = sample_row(base + r * V, V, sp, penalty ? rows[r].seen_ids : no_ids, uniforms[r], scratch[r]);
       };
       if (n == 1) {
@@ -285,18 +287,43 @@ std::vector<GenerateResult> generate(Transformer& model, const std::vector<std::
     }
     if (constrained) {
       // A narrow constraint's log-prob is over its allowed ids (what the sampler drew from, and what the
-      // GRPO trainer recomputes from the recorded list); a wide one keeps the whole vocabulary's.
+      // GRPO trainer recomputes from the recorded list); a wide one keeps the whole vocabulary's. On the
+      // CPU a narrow row is sampled from its list alone (the same draw as from the masked row, without
+      // the O(V) pass); the tensor pipeline masks every constrained row.
       at::Tensor raw = logits.to(at::kCPU, at::kFloat).contiguous();
-      choose(logits_allow_only(logits, allowed));
+      const float* raw_p = raw.data_ptr<float>();
+      std::vector<const std::vector<int64_t>*> masked = allowed;
+      bool any_masked = false;
+      for (int64_t r = 0; r < n; ++r) {
+        const std::vector<int64_t>* a = allowed[static_cast<size_t>(r)];
+        const bool narrow = a && static_cast<int64_t>(a->size()) * 2 <= V;
+        skip[static_cast<size_t>(r)] = fused && narrow;
+        if (skip[static_cast<size_t>(r)]) masked[static_cast<size_t>(r)] = nullptr;
+        any_masked = any_masked || masked[static_cast<size_t>(r)] != nullptr;
+      }
+      choose(any_masked ? logits_allow_only(logits, masked) : logits);
       const double T = sp.do_sample ? sp.temperature : 1.0;
+      std::vector<float> sub;
+      std::vector<int64_t> sub_seen;
       for (int64_t r = 0; r < n; ++r) {
         const std::vector<int64_t>* a = allowed[static_cast<size_t>(r)];
         if (!a) continue;
         GenerateResult& res = results[rows[r].result];
+        if (skip[static_cast<size_t>(r)]) {
+          sub.resize(a->size());
+          for (size_t i = 0; i < a->size(); ++i) sub[i] = raw_p[r * V + (*a)[i]];
+          sub_seen.clear();
+          if (penalty)
+            for (size_t i = 0; i < a->size(); ++i)
+              if (rows[r].seen_flag[static_cast<size_t>((*a)[i])]) sub_seen.push_back(static_cast<int64_t>(i));
+          const RowChoice c = sample_row(sub.data(), static_cast<int64_t>(sub.size()), sp, sub_seen, uniforms[r], scratch[r]);
+          choice[r] = {(*a)[static_cast<size_t>(c.token)], c.logprob};
+          skip[static_cast<size_t>(r)] = 0;
+        }
         if (static_cast<int64_t>(a->size()) * 2 <= V)
           res.constrained.push_back({static_cast<int32_t>(res.tokens.size()), *a});
         else
-          choice[r].logprob = row_logprob(raw.data_ptr<float>() + r * V, V, choice[r].token, T);
+          choice[r].logprob = row_logprob(raw_p + r * V, V, choice[r].token, T);
       }
     } else {
       choose(logits);

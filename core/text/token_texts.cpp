@@ -27,6 +27,12 @@ TokenTexts token_texts_build(const Tokenizer& tokenizer) {
       t = tokenizer.decode({i});  // the anchor did not survive as a prefix: fall back to the token alone
     out.text[static_cast<size_t>(id)] = std::move(t);
   }
+  out.by_first.assign(256, {});
+  for (int64_t id = 0; id < V; ++id) {
+    const std::string& t = out.text[static_cast<size_t>(id)];
+    if (out.special[static_cast<size_t>(id)] || t.empty()) out.no_text.push_back(id);
+    else out.by_first[static_cast<unsigned char>(t[0])].push_back(id);
+  }
   return out;
 }
 

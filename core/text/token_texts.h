@@ -16,6 +16,8 @@ namespace rf {
 struct TokenTexts {
   std::vector<std::string> text;   // (V) UTF-8; a partial UTF-8 byte token reads as U+FFFD
   std::vector<uint8_t> special;    // (V) 1: a special token (never part of a grammar's text)
+  std::vector<std::vector<int64_t>> by_first;  // (256) the ids with text, by their first byte, ascending
+  std::vector<int64_t> no_text;                // special tokens and ids with an empty text, ascending
   int64_t size() const { return static_cast<int64_t>(text.size()); }
 };
 
