@@ -139,7 +139,8 @@ class TestMainWindow : public QObject {
     rf::gui::MainWindow w;
     w.show();
     QVERIFY(w.openProject(QString::fromStdString(project_)));
-    const int64_t run = rf::run_create(project_, rf::test::sample_grpo_config(40, 0));
+    // Far more steps than the test takes: a fast machine must not finish the run before Stop is clicked.
+    const int64_t run = rf::run_create(project_, rf::test::sample_grpo_config(4000, 0));
     rf::gui::RunSession* s = w.session();
     QSignalSpy progress(s, &rf::gui::RunSession::progress);
     QVERIFY(s->start(QString::fromStdString(project_), run, quiet()));
@@ -172,7 +173,7 @@ class TestMainWindow : public QObject {
     QTRY_COMPARE(status_of(project_, run), std::string("stopped"));
     rf::SqliteDb db = rf::run_store_open(rf::run_store_path(project_), false);
     QVERIFY(!rf::run_store_checkpoints(db, run).empty());  // stop writes a checkpoint first
-    QVERIFY(rf::run_store_last_step(db, run) < 40);
+    QVERIFY(rf::run_store_last_step(db, run) < 4000);
     // New run from its weights: the form gets the run's config, starting from the stop's checkpoint.
     auto* fork = w.runsPanel()->findChild<QPushButton*>("runFork");
     QTRY_VERIFY(fork->isEnabled());
@@ -220,7 +221,7 @@ class TestMainWindow : public QObject {
     rf::gui::MainWindow w;
     w.show();
     QVERIFY(w.openProject(QString::fromStdString(project_)));
-    const int64_t run = rf::run_create(project_, rf::test::sample_grpo_config(60, 0));
+    const int64_t run = rf::run_create(project_, rf::test::sample_grpo_config(4000, 0));  // stopped below
     rf::gui::RunSession* s = w.session();
     QSignalSpy progress(s, &rf::gui::RunSession::progress);
     QVERIFY(s->start(QString::fromStdString(project_), run, quiet()));
