@@ -50,6 +50,7 @@ int bench_generate(int argc, char** argv) {
                 {"repeat", "N", "timed runs; the JSON reports their median (and best)", "3"},
                 {"constrain-pool", "N", "decode under the List answer grammar over N made-up ids (k = N) from the first token", "0"},
                 {"tokenizer", "DIR", "the tokenizer --constrain-pool reads token texts from (default: --model)", ""},
+                {"constrain-phase", "P", "answer: every row starts inside the answer; reasoning: every row reasons (the end ids banned, \"</think>\" watched)", "answer"},
                 {"seed", "S", "seed of the prompts, the random weights and sampling", "1234"}});
   if (!args.parse(argc, argv)) return 0;
   if (args.has("model") == args.has("config")) throw Error("bench generate: give exactly one of --model DIR or --config FILE");
@@ -112,7 +113,17 @@ int bench_generate(int argc, char** argv) {
       spec.pool.push_back(id);
     }
     spec.k = static_cast<int32_t>(pool_size);
-    spec.prefix = "<answer>";  // no end ids: after "</answer>" the row runs free to N tokens
+    const std::string phase = args.get("constrain-phase");
+    if (phase == "answer") {
+      spec.prefix = "<answer>";  // no end ids: after "</answer>" the row runs free to N tokens
+    } else if (phase == "reasoning") {
+      // What a rollout's reasoning pays: the end ids banned on the logits, "</think>" and "<answer>"
+      // watched for; random weights almost never write either, so every token is a reasoning token.
+      for (int32_t id : tokenizer.eos_ids()) spec.end_ids.push_back(id);
+      spec.think_close = "</think>";
+    } else {
+      throw Error("bench generate: --constrain-phase must be answer or reasoning, got '" + phase + "'");
+    }
     g.constraint = [texts, spec](size_t) { return std::make_unique<ListAnswerConstraint>(texts, spec); };
   }
 
@@ -142,6 +153,7 @@ int bench_generate(int argc, char** argv) {
                    {"min_p", g.sampling.min_p}, {"repetition_penalty", g.sampling.repetition_penalty}};
   j["use_cache"] = g.use_cache;
   j["constrain_pool"] = pool_size;
+  if (pool_size > 0) j["constrain_phase"] = args.get("constrain-phase");
   if (pool_size > 0) j["token_texts_seconds"] = texts_seconds;
   j["dtype"] = args.get("dtype");
   j["device"] = args.get("device");

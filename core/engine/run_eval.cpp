@@ -48,7 +48,8 @@ ModelAnswers run_eval_model_answers(RunModel& m, const std::vector<RecipePrompt>
     g.seed = o.seed + start;
     g.pad_id = m.pad_id;
     if (o.constrain_answer)
-      g.constraint = [&](size_t row) { return run_answer_constraint(m, *context.dataset, prompts[start + row], o.constrain_mentions); };
+      g.constraint = [&](size_t row) { return run_answer_constraint(m, *context.dataset, prompts[start + row], o.constrain_mentions,
+                                                                  static_cast<int32_t>(o.max_new_tokens)); };
     const auto results = generate(*m.model, ids, g);
     for (size_t i = start; i < end; ++i) {
       out.completions[i] = prompts[i].prefill + run_model_decode(m, results[i - start].tokens);

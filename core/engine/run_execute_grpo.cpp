@@ -110,7 +110,8 @@ RunOutcome run_execute_grpo(RunContext& rc) {
   to.base_model_name_or_path = source;
   to.copy_files = run_model_tokenizer_files(m);
   if (c.constrain_answer)
-    to.constraint = [&](int64_t i) { return run_answer_constraint(m, d.ds, prompts[static_cast<size_t>(i)], c.constrain_mentions); };
+    to.constraint = [&](int64_t i) { return run_answer_constraint(m, d.ds, prompts[static_cast<size_t>(i)], c.constrain_mentions,
+                                                 static_cast<int32_t>(c.grpo.max_completion_length)); };
   GrpoTrainer trainer(*m.model, std::move(gp), score, to, reference.get());
   if (!resume_dir.empty()) trainer.checkpoint_restore(resume_dir);
 

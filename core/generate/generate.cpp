@@ -279,11 +279,20 @@ std::vector<GenerateResult> generate(Transformer& model, const std::vector<std::
     bool constrained = false;
     if (options.constraint) {
       allowed.assign(static_cast<size_t>(n), nullptr);
+      std::vector<int64_t> banned;  // r * V + id of the unconstrained rows' few banned ids
       for (int64_t r = 0; r < n; ++r)
         if (rows[r].constraint) {
           allowed[static_cast<size_t>(r)] = rows[r].constraint->allowed();
           constrained = constrained || allowed[static_cast<size_t>(r)] != nullptr;
+          const std::vector<int64_t>* b = allowed[static_cast<size_t>(r)] ? nullptr : rows[r].constraint->banned();
+          if (b)
+            for (int64_t id : *b) banned.push_back(r * V + id);
         }
+      if (!banned.empty()) {  // on the logits' device, in place: no (n, V) copy to the host
+        logits = logits.contiguous();
+        const at::Tensor at_ids = at::from_blob(banned.data(), {static_cast<int64_t>(banned.size())}, cpu_long).to(logits.device());
+        logits.view({-1}).index_fill_(0, at_ids, -std::numeric_limits<float>::infinity());
+      }
     }
     if (constrained) {
       // A narrow constraint's log-prob is over its allowed ids (what the sampler drew from, and what the

@@ -47,8 +47,8 @@ struct ConstrainedToken {
 struct GenerateResult {
   std::vector<int64_t> tokens;   // the new tokens only (prompt excluded), the stopping token included
   // Per new token: log_softmax(logits / T)[token], T = 1 for greedy, over the tokens the row could choose
-  // from — the allowed ids of a narrow constraint (see `constrained`), else the whole vocabulary (a wide
-  // constraint, which removes a few tokens only, is ignored here).
+  // from — the allowed ids of a narrow constraint (see `constrained`), else the whole vocabulary less a
+  // constraint's banned ids (a wide allowed list, which removes a few tokens only, is ignored here).
   std::vector<float> logprobs;
   std::vector<ConstrainedToken> constrained;  // the narrowly constrained tokens, in order
   std::string finish_reason;     // "eos" | "stop" | "length"

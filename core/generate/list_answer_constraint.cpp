@@ -5,6 +5,8 @@
 #include "util/error.h"
 
 #include <algorithm>
+#include <climits>
+#include <string_view>
 
 namespace rf {
 
@@ -28,7 +30,50 @@ void id_step(const std::vector<std::string>& pool, const std::vector<uint8_t>& t
   }
 }
 
+// How much of `tag` is matched once c follows `matched` characters of it: the longest end of the text so
+// far that starts the tag.
+int32_t tag_step(std::string_view tag, int32_t matched, char c) {
+  if (c == tag[static_cast<size_t>(matched)]) return matched + 1;
+  if (matched == 0) return 0;
+  const std::string seen = std::string(tag.substr(0, static_cast<size_t>(matched))) + c;
+  for (size_t n = std::min(seen.size() - 1, tag.size() - 1); n > 0; --n)
+    if (seen.compare(seen.size() - n, n, tag, 0, n) == 0) return static_cast<int32_t>(n);
+  return 0;
+}
+
+// The fewest tokens that spell `s` (one a byte when no token does).
+int32_t shortest_spelling(const TokenTexts& t, const std::string& s) {
+  const size_t n = s.size();
+  std::vector<int32_t> best(n + 1, INT_MAX);
+  best[0] = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (best[i] == INT_MAX) continue;
+    for (int64_t v : t.by_first[static_cast<uint8_t>(s[i])]) {
+      const std::string& x = t.text[static_cast<size_t>(v)];
+      if (x.size() <= n - i && s.compare(i, x.size(), x) == 0) best[i + x.size()] = std::min(best[i + x.size()], best[i] + 1);
+    }
+  }
+  return best[n] == INT_MAX ? static_cast<int32_t>(n) : best[n];
+}
+
+std::string answer_opening(const std::string& think_close) {
+  std::string s = "\n";
+  if (!think_close.empty()) s.append(think_close).append("\n");
+  return s.append(kOpenTag);
+}
+
 }  // namespace
+
+int32_t list_answer_reserve(const TokenTexts& texts, const ListAnswerSpec& spec) {
+  int32_t id = 0;
+  for (const std::string& p : spec.pool) id = std::max(id, shortest_spelling(texts, p));
+  const int32_t k = std::min<int32_t>(spec.k, static_cast<int32_t>(spec.pool.size()));
+  const int32_t need = shortest_spelling(texts, answer_opening(spec.think_close) + "[") + k * id +
+                       (k - 1) * shortest_spelling(texts, ", ") + shortest_spelling(texts, kClose) +
+                       (spec.end_ids.empty() ? 0 : 1) +
+                       (spec.mentions ? id + 1 : 0);  // a mention begun is finished first
+  return need + (need + 3) / 4;
+}
 
 ListAnswerConstraint::ListAnswerConstraint(std::shared_ptr<const TokenTexts> texts, ListAnswerSpec spec)
     : texts_(std::move(texts)), spec_(std::move(spec)) {
@@ -43,10 +88,49 @@ ListAnswerConstraint::ListAnswerConstraint(std::shared_ptr<const TokenTexts> tex
   spec_.end_ids.erase(std::unique(spec_.end_ids.begin(), spec_.end_ids.end()), spec_.end_ids.end());
   state_.used.assign(spec_.pool.size(), 0);
   state_.named.assign(spec_.pool.size(), 0);
-  if (spec_.mentions)
+  if (!spec_.think_close.empty() && (spec_.think_close[0] != '<' || spec_.think_close.find('[') != std::string::npos))
+    throw Error("list answer constraint: the reasoning's closing tag \"" + spec_.think_close +
+                "\" must start with '<' and hold no '['");
+  if (spec_.mentions) {
     for (int64_t v = 0; v < texts_->size(); ++v)
-      if (texts_->text[static_cast<size_t>(v)].find_first_of("[<") == std::string::npos) plain_.push_back(v);
+      if (texts_->text[static_cast<size_t>(v)].find_first_of("[<") == std::string::npos &&
+          !std::binary_search(spec_.end_ids.begin(), spec_.end_ids.end(), v))
+        plain_.push_back(v);
+  }
+  if (spec_.budget > 0) reserve_ = list_answer_reserve(*texts_, spec_);
+  // The reasoning may not end the turn (the answer is still to come). From a reasoning with no tag begun,
+  // only a token holding '<' can break the grammar (one that writes a whole tag and goes on wrongly);
+  // which ones does not depend on anything written so far.
+  for (int64_t v : texts_->no_text)
+    if (!std::binary_search(spec_.end_ids.begin(), spec_.end_ids.end(), v)) reasoning_no_text_.push_back(v);
+  if (!spec_.mentions) {
+    banned_ = spec_.end_ids;
+    for (int64_t v : texts_->with_lt) {
+      State s = state_;
+      if (!feed(s, texts_->text[static_cast<size_t>(v)])) banned_.push_back(v);
+    }
+    std::sort(banned_.begin(), banned_.end());
+    banned_.erase(std::unique(banned_.begin(), banned_.end()), banned_.end());
+  }
   off_ = !feed(state_, spec_.prefix);
+  if (!off_ && spec_.budget > 0 && reserve_ >= spec_.budget && state_.at == State::At::Text) close_reasoning();
+}
+
+void ListAnswerConstraint::close_reasoning() {
+  state_.at = State::At::Forced;
+  state_.forced = answer_opening(spec_.think_close);
+  state_.forced_at = 0;
+  state_.tag = 0;
+  state_.think = 0;
+  state_.id.clear();
+  allowed_valid_ = false;
+}
+
+bool ListAnswerConstraint::in_tag() const { return state_.tag > 0 || state_.think > 0; }
+
+const std::vector<int64_t>* ListAnswerConstraint::banned() {
+  if (off_ || state_.at != State::At::Text || spec_.mentions || in_tag() || banned_.empty()) return nullptr;
+  return &banned_;
 }
 
 std::string ListAnswerConstraint::phase() const {
@@ -54,6 +138,7 @@ std::string ListAnswerConstraint::phase() const {
   switch (state_.at) {
     case State::At::Text: return "free";
     case State::At::Mention: return "mention";
+    case State::At::Forced: return "closing";
     case State::At::End: return "end";
     default: return "answer";
   }
@@ -68,16 +153,30 @@ bool ListAnswerConstraint::feed_char(State& s, char c) const {
         s.at = State::At::Mention;
         s.id.clear();
         s.tag = 0;
+        s.think = 0;
         return std::find(s.named.begin(), s.named.end(), 0) != s.named.end();
       }
-      if (c == kOpenTag[s.tag]) {
-        if (++s.tag == kOpenTagLen) {
-          s.at = State::At::Open;
-          s.tag = 0;
-        }
-      } else {
-        s.tag = c == '<' ? 1 : 0;  // "<answer>" has no other border
+      s.tag = tag_step(kOpenTag, s.tag, c);
+      if (s.tag == kOpenTagLen) {
+        s.at = State::At::Open;
+        s.tag = 0;
+        s.think = 0;
+        return true;
       }
+      if (!spec_.think_close.empty()) {
+        s.think = tag_step(spec_.think_close, s.think, c);
+        if (s.think == static_cast<int32_t>(spec_.think_close.size())) {  // the answer opens at once
+          s.at = State::At::Forced;
+          s.forced = std::string("\n") + kOpenTag;
+          s.forced_at = 0;
+          s.tag = 0;
+          s.think = 0;
+        }
+      }
+      return true;
+    case State::At::Forced:
+      if (c != s.forced[static_cast<size_t>(s.forced_at)]) return false;
+      if (++s.forced_at == static_cast<int32_t>(s.forced.size())) s.at = State::At::Open;
       return true;
     case State::At::Mention:
       id_step(spec_.pool, s.named, s.id, c, grows, complete);
@@ -136,33 +235,37 @@ bool ListAnswerConstraint::feed(State& s, const std::string& text) const {
 
 void ListAnswerConstraint::advance(int64_t token) {
   allowed_valid_ = false;
+  ++written_;
   if (off_ || state_.at == State::At::End) return;
   const bool known = token >= 0 && token < texts_->size();
   // A special token (end of turn, ...) adds no text: harmless in the reasoning, a break anywhere else.
   if (!known || texts_->special[static_cast<size_t>(token)]) {
     off_ = state_.at != State::At::Text;
-    return;
+  } else if (!feed(state_, texts_->text[static_cast<size_t>(token)])) {
+    off_ = true;  // a token outside the grammar (the caller ignored allowed()) lifts the constraint
   }
-  // A token outside the grammar (the caller ignored allowed()) lifts the constraint.
-  if (!feed(state_, texts_->text[static_cast<size_t>(token)])) off_ = true;
+  if (!off_ && spec_.budget > 0 && written_ + reserve_ >= spec_.budget && state_.at == State::At::Text) close_reasoning();
 }
 
 const std::vector<int64_t>* ListAnswerConstraint::allowed() {
   if (off_) return nullptr;
   if (state_.at == State::At::End) return spec_.end_ids.empty() ? nullptr : &spec_.end_ids;
   const bool text = state_.at == State::At::Text;
-  if (text && !spec_.mentions) return nullptr;
+  // Free reasoning: nothing to hold until a tag has begun (or a mention may begin).
+  if (text && !spec_.mentions && !in_tag()) return nullptr;  // banned() holds the few exceptions
   if (allowed_valid_) return &allowed_;
   allowed_.clear();
   const int64_t V = texts_->size();
   auto fits = [&](int64_t v) {
     const std::string& t = texts_->text[static_cast<size_t>(v)];
-    if (texts_->special[static_cast<size_t>(v)] || t.empty()) return text;  // no text: free only in the reasoning
+    if (texts_->special[static_cast<size_t>(v)] || t.empty())  // no text: only in the reasoning, never its end
+      return text && !std::binary_search(spec_.end_ids.begin(), spec_.end_ids.end(), v);
     State s = state_;
     return feed(s, t);
   };
-  if (text && state_.tag == 0) {
-    // In the reasoning only '[' and '<' can change anything: the plain tokens are all fine.
+  if (text && !in_tag()) {
+    // In the reasoning only '[' and '<' (where every tag begins) can change anything: the plain tokens are
+    // all fine.
     std::vector<int64_t> other;
     for (int64_t v = 0, j = 0; v < V; ++v) {
       if (j < static_cast<int64_t>(plain_.size()) && plain_[static_cast<size_t>(j)] == v) {
@@ -182,7 +285,7 @@ const std::vector<int64_t>* ListAnswerConstraint::allowed() {
       for (int64_t v : texts_->by_first[static_cast<size_t>(c)])
         if (fits(v)) allowed_.push_back(v);
     }
-    if (text) allowed_.insert(allowed_.end(), texts_->no_text.begin(), texts_->no_text.end());
+    if (text) allowed_.insert(allowed_.end(), reasoning_no_text_.begin(), reasoning_no_text_.end());
     std::sort(allowed_.begin(), allowed_.end());
   }
   allowed_valid_ = true;

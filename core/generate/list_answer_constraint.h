@@ -4,10 +4,18 @@
 // time, so any tokenisation of the answer is accepted ("[i0072, i0213" may come as "[", "i", "0072", ",",
 // " i", ... or in bigger pieces).
 //
+// The reasoning may not end the turn: the end ids come after "</answer>" only.
+//
 // With `mentions`, the reasoning before the answer is held too, but only where it names an item: every
 // "[" there must open "[id]" with a pool id not named before (the way the List templates and teacher traces
 // write items), so a model that ranks candidates in its reasoning ranks the real ones. Everything else in
 // the reasoning stays free.
+//
+// With `think_close` ("</think>"), writing it starts the answer: "\n<answer>" follows at once, so a model
+// cannot close its reasoning and then wander off. With `budget` (the row's max new tokens), the reasoning
+// is closed early enough that the whole answer fits: when the tokens left reach what the answer needs
+// (its shortest tokenisation, with room to spare), "\n</think>\n<answer>" is written next and the list
+// follows (a mention being written is finished first). Without them a long reasoning is cut by the length limit and the answer is lost.
 #pragma once
 
 #include "generate/token_constraint.h"
@@ -26,24 +34,38 @@ struct ListAnswerSpec {
   std::vector<int64_t> end_ids;   // allowed (only) after "</answer>"; empty: free text after it
   std::string prefix;             // text already written before the first generated token (the prefill)
   bool mentions = false;          // "[id]" in the reasoning: distinct pool ids only
+  std::string think_close;        // e.g. "</think>": the answer opens right after it ("" = no such tag)
+  int32_t budget = 0;             // the row's max new tokens: close the reasoning in time (0 = no limit)
 };
+
+// The tokens an answer needs after the reasoning, at most: "\n" + think_close + "\n<answer>[", k ids with
+// their separators, "]</answer>" and an end id, each in its shortest tokenisation (the longest id's for
+// every id), and with mentions the rest of a mention begun (one id and "]"), plus a quarter for a model that
+// spells them in smaller pieces. An estimate, not a bound: a model that spells ids one character at a time
+// can still run out of tokens, and then its answer is cut as without the budget.
+int32_t list_answer_reserve(const TokenTexts& texts, const ListAnswerSpec& spec);
 
 class ListAnswerConstraint final : public TokenConstraint {
  public:
   // rf::Error when the pool is empty, an id is empty or has a character the grammar uses (',', ' ', '[',
-  // ']'), or k < 1.
+  // ']'), k < 1, or think_close does not start with '<' or holds '['.
   ListAnswerConstraint(std::shared_ptr<const TokenTexts> texts, ListAnswerSpec spec);
   const std::vector<int64_t>* allowed() override;
   void advance(int64_t token) override;
+  const std::vector<int64_t>* banned() override;
 
   // Where the grammar stands, for tests: "free" (before <answer>), "mention" (inside "[" in the
-  // reasoning), "answer", "end" (after </answer>), "off" (lifted after a dead end).
+  // reasoning), "closing" (writing the text that opens the answer), "answer", "end" (after </answer>),
+  // "off" (lifted after a dead end).
   std::string phase() const;
 
   // The automaton's state (public for the helpers in the .cpp).
   struct State {
-    enum class At { Text, Mention, Open, Id, Space, Close, End } at = At::Text;
+    enum class At { Text, Mention, Forced, Open, Id, Space, Close, End } at = At::Text;
     int32_t tag = 0;               // characters of "<answer>" matched at the end of the reasoning
+    int32_t think = 0;             // characters of think_close matched at the end of the reasoning
+    std::string forced;            // Forced: the text to write before the answer's "[" ...
+    int32_t forced_at = 0;         // ... and how much of it is written
     std::string id;                // the id being written (mention or answer)
     int32_t close = 0;             // characters of "]</answer>" written
     int32_t count = 0;             // answer ids completed
@@ -54,12 +76,18 @@ class ListAnswerConstraint final : public TokenConstraint {
  private:
   bool feed(State& s, const std::string& text) const;  // false: the text breaks the grammar
   bool feed_char(State& s, char c) const;
+  void close_reasoning();  // the budget is spent: write the answer's opening next
 
   std::shared_ptr<const TokenTexts> texts_;
   ListAnswerSpec spec_;
   State state_;
   bool off_ = false;
-  std::vector<int64_t> plain_;     // tokens with no '[' and no '<': free in the reasoning when no tag is open
+  int32_t written_ = 0;            // tokens advanced
+  int32_t reserve_ = 0;            // list_answer_reserve, when there is a budget
+  std::vector<int64_t> plain_;     // tokens with no '[' and no '<', not an end id: free in the reasoning when no tag is open
+  bool in_tag() const;             // the reasoning has begun "<answer>" or think_close
+  std::vector<int64_t> banned_;     // the end ids and the tokens that break the grammar, from a reasoning with no tag begun
+  std::vector<int64_t> reasoning_no_text_;  // no-text ids the reasoning may write (not the end ids)
   std::vector<int64_t> allowed_;
   bool allowed_valid_ = false;
 };

@@ -2,9 +2,9 @@
 // generate/). The generator asks each running row's constraint for its allowed tokens before choosing,
 // removes the others from the row's logits, and tells the constraint which token was chosen.
 //
-// The log-probability the generator reports for a constrained token stays the model's own,
-// log_softmax(logits / T)[token] over the whole vocabulary: it is what the GRPO trainer recomputes
-// (as TRL does with vLLM's guided decoding), and it shows how much the model itself wanted the token.
+// The log-probability the generator reports for a token is taken over what the row could choose from:
+// the allowed ids when a constraint is narrow (at most half the vocabulary: an answer grammar), the
+// whole vocabulary otherwise (GenerateResult::logprobs); the GRPO trainer recomputes it the same way.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,10 @@ class TokenConstraint {
   virtual const std::vector<int64_t>* allowed() = 0;
   // The token the row emitted (every token, in order, constrained or not).
   virtual void advance(int64_t token) = 0;
+  // When allowed() is nullptr: a few ids the row still may not write (nullptr: none), e.g. the end of
+  // turn before a required answer. Removed from the logits on their device, without the O(V) host pass
+  // an allowed list costs; the log-prob is then over the rest of the vocabulary.
+  virtual const std::vector<int64_t>* banned() { return nullptr; }
 };
 
 // Makes the constraint of one generated row (its index into the prompts); nullptr: no constraint.

@@ -153,6 +153,7 @@ std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& s
     rp.system = pj.value("system", "");
     rp.prefill = pj.value("prefill", "");
     if (pj.contains("stop")) rp.stop = pj.at("stop").get<std::vector<std::string>>();
+    if (pj.contains("tags")) rp.tags = pj.at("tags").get<std::vector<std::string>>();
     rp.targets = {target_item};
     if (!rp.graded_targets.empty()) {
       rp.targets.clear();

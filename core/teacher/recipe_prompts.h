@@ -41,6 +41,7 @@ struct RecipePrompt {
   std::string preset;
   std::string system, prompt, prefill;  // the chat's system message (may be ""), user message, assistant prefill
   std::vector<std::string> stop;  // the preset's stop strings
+  std::vector<std::string> tags;  // the tags the preset's parser requires ("think", "answer", ...)
   // For the reward.
   std::vector<int32_t> targets;   // item indices
   std::map<int32_t, double> graded_targets;  // ESCI gains (Query recipe on a shopper's query); empty otherwise

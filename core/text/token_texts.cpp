@@ -32,6 +32,7 @@ TokenTexts token_texts_build(const Tokenizer& tokenizer) {
     const std::string& t = out.text[static_cast<size_t>(id)];
     if (out.special[static_cast<size_t>(id)] || t.empty()) out.no_text.push_back(id);
     else out.by_first[static_cast<unsigned char>(t[0])].push_back(id);
+    if (!out.special[static_cast<size_t>(id)] && t.find('<') != std::string::npos) out.with_lt.push_back(id);
   }
   return out;
 }

@@ -18,6 +18,7 @@ struct TokenTexts {
   std::vector<uint8_t> special;    // (V) 1: a special token (never part of a grammar's text)
   std::vector<std::vector<int64_t>> by_first;  // (256) the ids with text, by their first byte, ascending
   std::vector<int64_t> no_text;                // special tokens and ids with an empty text, ascending
+  std::vector<int64_t> with_lt;                // ids whose text holds '<' (where a tag may begin), ascending
   int64_t size() const { return static_cast<int64_t>(text.size()); }
 };
 

@@ -83,6 +83,16 @@ class TestRunExecute : public QObject {
     return rf::run_store_run(d, run)->status;
   }
 
+  // The List prompts of up to 6 test users with k = 5 and the given assistant prefill.
+  static std::vector<rf::RecipePrompt> test_prompts_k5(const rf::RunData& d, const rf::RunConfig& c, const std::string& prefill) {
+    std::vector<rf::RecipePrompt> prompts = rf::recipe_prompts_build(d.ds, d.split, rf::run_prompt_options(c, "test", 6));
+    for (auto& p : prompts) {
+      p.prefill = prefill;
+      p.k = 5;
+    }
+    return prompts;
+  }
+
   // An SFT config on 24 made-up traces written into the project: batches of 4, a checkpoint every 2 steps.
   rf::RunConfig sft_config(int steps) {
     const std::string traces = project_ + "/traces/list.jsonl";
@@ -319,12 +329,8 @@ class TestRunExecute : public QObject {
   void constrained_answers_list_the_pool() {
     const rf::RunConfig c = rf::test::sample_grpo_config(1, 0);
     const auto d = rf::run_data_open(project_, c);
-    std::vector<rf::RecipePrompt> prompts = rf::recipe_prompts_build(d->ds, d->split, rf::run_prompt_options(c, "test", 6));
+    std::vector<rf::RecipePrompt> prompts = test_prompts_k5(*d, c, "<think>ok</think>\n<answer>");
     QVERIFY(prompts.size() >= 4);
-    for (auto& p : prompts) {
-      p.prefill = "<think>ok</think>\n<answer>";
-      p.k = 5;
-    }
     rf::RunModel m = rf::run_model_load(rf::run_sample_model_dir(project_), rf::run_model_load_options("cpu", "float32"));
     rf::RewardComposite reward(c.rewards, "rewards");
     auto answers = [&](bool greedy, bool constrain) {
@@ -372,7 +378,7 @@ class TestRunExecute : public QObject {
     // another one, each once.
     for (auto& p : prompts) p.prefill = "<think>Best: [";
     rf::RunEvalOptions o;
-    o.max_new_tokens = 60;
+    o.max_new_tokens = 120;  // the reasoning is closed ~60 tokens before the end, for the answer
     o.max_prompt_length = 96;
     o.greedy = false;
     o.seed = 5;
@@ -394,6 +400,46 @@ class TestRunExecute : public QObject {
       QVERIFY2(text.find(']') != std::string::npos, text.c_str());  // the first mention was completed
     }
     QVERIFY(mentions >= static_cast<int>(prompts.size()));
+  }
+
+  // The tiny model, sampling at temperature 1 after "<think>", rarely closes its reasoning by itself and
+  // often ends its turn inside it; under the constraint every completion ends with
+  // "</think>\n<answer>[...]</answer>" within max_new_tokens: the end of turn is banned in the reasoning,
+  // and the reasoning is closed in time (list_answer_reserve), or as soon as the model writes "</think>".
+  void constrained_reasoning_is_closed_in_time_data() {
+    QTest::addColumn<int>("max_new_tokens");
+    QTest::newRow("96 tokens") << 96;
+    QTest::newRow("128 tokens") << 128;
+  }
+  void constrained_reasoning_is_closed_in_time() {
+    QFETCH(int, max_new_tokens);
+    const rf::RunConfig c = rf::test::sample_grpo_config(1, 0);
+    const auto d = rf::run_data_open(project_, c);
+    const std::vector<rf::RecipePrompt> prompts = test_prompts_k5(*d, c, "<think>");
+    QVERIFY(prompts.size() >= 4);
+    rf::RunModel m = rf::run_model_load(rf::run_sample_model_dir(project_), rf::run_model_load_options("cpu", "float32"));
+    rf::RewardComposite reward(c.rewards, "rewards");
+    rf::RunEvalOptions o;
+    o.max_new_tokens = max_new_tokens;
+    o.max_prompt_length = 96;
+    o.greedy = false;
+    o.seed = 9;
+    o.constrain_answer = true;
+    const rf::ModelAnswers a = rf::run_eval_model_answers(m, prompts, reward, *d->context, o);
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      const std::string& text = a.completions[i];
+      QVERIFY2(a.tokens[i] <= max_new_tokens, text.c_str());
+      QVERIFY2(a.parsed[i].tags_ok, text.c_str());
+      QVERIFY2(text.find("</think>\n<answer>[") != std::string::npos, text.c_str());
+      QCOMPARE(a.parsed[i].items.size(), size_t(5));
+      QVERIFY(a.parsed[i].outside_pool.empty() && a.parsed[i].duplicates.empty());
+    }
+    // Without the constraint the same sampling loses answers to the length limit.
+    o.constrain_answer = false;
+    const rf::ModelAnswers f = rf::run_eval_model_answers(m, prompts, reward, *d->context, o);
+    int complete = 0;
+    for (const rf::ParsedCompletion& p : f.parsed) complete += p.tags_ok && p.items.size() == 5;
+    QVERIFY(complete < static_cast<int>(prompts.size()));
   }
 
   // A GRPO step under a narrow constraint trains the policy it sampled from: every completion token is

@@ -122,6 +122,18 @@ class FixedAllowed final : public rf::TokenConstraint {
   int seen_ = 0;
 };
 
+// A constraint for tests: no allowed list, a fixed set of banned ids.
+class FixedBanned final : public rf::TokenConstraint {
+ public:
+  explicit FixedBanned(std::vector<int64_t> ids) : ids_(std::move(ids)) {}
+  const std::vector<int64_t>* allowed() override { return nullptr; }
+  const std::vector<int64_t>* banned() override { return &ids_; }
+  void advance(int64_t) override {}
+
+ private:
+  std::vector<int64_t> ids_;
+};
+
 }  // namespace
 
 class TestGenerate : public QObject {
@@ -388,6 +400,44 @@ class TestGenerate : public QObject {
         QCOMPARE(out[0].tokens[i], best);
       }
     }
+  }
+
+  // Row 0 may not write the ids an unconstrained greedy run of it writes; row 1 is free. Row 0 never
+  // writes them, its log-probs are log-softmax over the rest of the vocabulary, and greedy picks the best
+  // of the rest by a full forward's logits; row 1 is undisturbed.
+  void banned_ids_are_never_written_data() { logprobs_match_full_forward_data(); }
+  void banned_ids_are_never_written() {
+    QFETCH(QString, arch);
+    QFETCH(bool, sample);
+    QFETCH(int, sampler);
+    Fixture f = load_fixture(arch);
+    const Prompts prompts = {f.prompts[0], f.prompts[1]};
+    GenerateOptions o = sample ? sample_options(8, 5) : greedy_options(8, true);
+    o.sampler = static_cast<GenerateOptions::Sampler>(sampler);
+    if (sample) o.sampling.temperature = 0.8;
+    const auto free = rf::generate(*f.model, prompts, o);
+    std::vector<int64_t> banned = free[0].tokens;
+    std::sort(banned.begin(), banned.end());
+    banned.erase(std::unique(banned.begin(), banned.end()), banned.end());
+    o.constraint = [&](size_t row) -> std::unique_ptr<rf::TokenConstraint> {
+      return row == 0 ? std::make_unique<FixedBanned>(banned) : nullptr;
+    };
+    const auto out = rf::generate(*f.model, prompts, o);
+    QCOMPARE(out[1].tokens, free[1].tokens);
+    QVERIFY(out[0].constrained.empty());
+    for (int64_t t : out[0].tokens) QVERIFY(!std::binary_search(banned.begin(), banned.end(), t));
+    c10::InferenceMode guard;
+    std::vector<int64_t> seq = prompts[0];
+    seq.insert(seq.end(), out[0].tokens.begin(), out[0].tokens.end());
+    const at::Tensor logits = f.model->forward({at::tensor(seq, at::kLong).view({1, -1})})[0] / (sample ? 0.8 : 1.0);
+    std::vector<float> expected;
+    for (size_t i = 0; i < out[0].tokens.size(); ++i) {
+      at::Tensor row = logits[static_cast<int64_t>(prompts[0].size() + i - 1)].clone();
+      row.index_fill_(0, at::tensor(banned, at::kLong), -std::numeric_limits<float>::infinity());
+      expected.push_back((row[out[0].tokens[i]] - row.logsumexp(0)).item<float>());
+      if (!sample) QCOMPARE(out[0].tokens[i], row.argmax().item<int64_t>());
+    }
+    verify_close(out[0].logprobs, expected, 1e-4, "logprob");
   }
 
   void seeded_sampling_data() {

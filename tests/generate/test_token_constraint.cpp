@@ -1,7 +1,8 @@
 // Constrained decoding's text side: token texts concatenate back to the text they were encoded from
 // (byte-level and SentencePiece tokenizers), and the List answer grammar allows exactly the tokens that
 // keep the answer a prefix of some valid `[id, ..., id]</answer>` — checked against a brute-force list of
-// every valid answer at each step of random walks through real tokenizers' vocabularies.
+// every valid answer at each step of random walks through real tokenizers' vocabularies; "</think>" opens
+// the answer, and a token budget closes the reasoning in time for the answer to fit.
 #include "generate/list_answer_constraint.h"
 #include "text/token_texts.h"
 #include "text/tokenizer.h"
@@ -110,12 +111,115 @@ bool mentions_prefix_ok(const std::string& text, const std::vector<std::string>&
   return true;
 }
 
+// Whether `text` (everything generated) can still become reasoning + "</think>\n<answer>" + a valid answer
+// (or reasoning + "<answer>" + a valid answer, when "<answer>" comes before any "</think>"). Written over
+// whole strings, independently of the constraint's character automaton.
+bool think_close_prefix_ok(const std::string& text, const std::vector<std::string>& answers) {
+  const size_t think = text.find("</think>");
+  const size_t open = text.find("<answer>");
+  if (think == std::string::npos && open == std::string::npos) return true;
+  std::string rest, lead;
+  if (think != std::string::npos && (open == std::string::npos || think < open)) {
+    rest = text.substr(think + 8);
+    lead = "\n<answer>";
+  } else {
+    rest = text.substr(open + 8);
+  }
+  for (const std::string& a : answers) {
+    const std::string whole = lead + a;
+    if (rest.size() <= whole.size() && whole.compare(0, rest.size(), rest) == 0) return true;
+  }
+  return false;
+}
+
+// A vocabulary written by hand, for counts that can be checked on paper.
+std::shared_ptr<const rf::TokenTexts> texts_of(const std::vector<std::string>& vocab) {
+  auto t = std::make_shared<rf::TokenTexts>();
+  t->by_first.assign(256, {});
+  for (size_t v = 0; v < vocab.size(); ++v) {
+    const bool special = vocab[v] == "<eos>";
+    t->text.push_back(special ? "" : vocab[v]);
+    t->special.push_back(special ? 1 : 0);
+    if (special) t->no_text.push_back(static_cast<int64_t>(v));
+    else t->by_first[static_cast<uint8_t>(vocab[v][0])].push_back(static_cast<int64_t>(v));
+    if (!special && vocab[v].find('<') != std::string::npos) t->with_lt.push_back(static_cast<int64_t>(v));
+  }
+  return t;
+}
+
+// The ids a whole-string reference accepts next: a token with text when `text_ok(written + text)`, one
+// without text (a special token) only in the free reasoning, and never an end id there.
+std::vector<int64_t> reference_allowed(const rf::TokenTexts& t, bool free_phase, const std::vector<int64_t>& end_ids,
+                                       const std::function<bool(const std::string&)>& text_ok) {
+  std::vector<int64_t> out;
+  for (int64_t v = 0; v < t.size(); ++v) {
+    const std::string& s = t.text[static_cast<size_t>(v)];
+    if (s.empty() || t.special[static_cast<size_t>(v)]) {
+      if (free_phase && !std::binary_search(end_ids.begin(), end_ids.end(), v)) out.push_back(v);
+      continue;
+    }
+    if (text_ok(s)) out.push_back(v);
+  }
+  return out;
+}
+
+// What the constraint lets through: allowed(), or when that is null every id but banned().
+std::vector<int64_t> constraint_lets_through(rf::ListAnswerConstraint& c, int64_t V) {
+  if (const std::vector<int64_t>* allowed = c.allowed()) return *allowed;
+  const std::vector<int64_t>* banned = c.banned();
+  std::vector<int64_t> out;
+  for (int64_t v = 0; v < V; ++v)
+    if (!banned || !std::binary_search(banned->begin(), banned->end(), v)) out.push_back(v);
+  return out;
+}
+
+// Writes random allowed tokens until the grammar ends (at most 64), calling `check` before each.
+void write_random_pieces(rf::ListAnswerConstraint& c, const rf::TokenTexts& t, std::string& written, uint32_t seed,
+                         const std::function<void()>& check) {
+  std::mt19937 rng(seed);
+  for (int step = 0; step < 64 && c.phase() != "end"; ++step) {
+    check();
+    if (QTest::currentTestFailed()) return;
+    const std::vector<int64_t>& allowed = *c.allowed();
+    const int64_t pick = allowed[std::uniform_int_distribution<size_t>(0, allowed.size() - 1)(rng)];
+    written += t.text[static_cast<size_t>(pick)];
+    c.advance(pick);
+  }
+}
+
+// Writes the longest allowed token at each step until the grammar ends (or `limit` tokens); returns the
+// tokens written.
+int write_longest_pieces(rf::ListAnswerConstraint& c, const rf::TokenTexts& t, std::string& written, int limit) {
+  int used = 0;
+  while (c.phase() != "end" && used < limit) {
+    const std::vector<int64_t>& allowed = *c.allowed();
+    int64_t pick = allowed.front();
+    for (int64_t v : allowed)
+      if (t.text[static_cast<size_t>(v)].size() > t.text[static_cast<size_t>(pick)].size()) pick = v;
+    written += t.text[static_cast<size_t>(pick)];
+    c.advance(pick);
+    ++used;
+  }
+  return used;
+}
+
 std::vector<int64_t> eos_of(const rf::Tokenizer& t) {
   std::vector<int64_t> out;
   for (int32_t id : t.eos_ids()) out.push_back(id);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+// The brute-force tests' pool: "i12" is a prefix of "i123", so after "i12" both ", " and "3" may follow.
+const std::vector<std::string> kPool = {"i12", "i123", "i7", "B00X"};
+
+rf::ListAnswerSpec spec_of(const rf::Tokenizer& t, int k) {
+  rf::ListAnswerSpec spec;
+  spec.pool = kPool;
+  spec.k = k;
+  spec.end_ids = eos_of(t);
+  return spec;
 }
 
 }  // namespace
@@ -164,12 +268,8 @@ class TestTokenConstraint : public QObject {
     QFETCH(QString, prefix);
     QFETCH(int, seed);
     const Loaded& l = loaded(tokenizer.toStdString());
-    // "i12" is a prefix of "i123": after "i12" both ", " and "3" may follow.
-    const std::vector<std::string> pool = {"i12", "i123", "i7", "B00X"};
-    rf::ListAnswerSpec spec;
-    spec.pool = pool;
-    spec.k = k;
-    spec.end_ids = eos_of(l.tokenizer);
+    const std::vector<std::string>& pool = kPool;
+    rf::ListAnswerSpec spec = spec_of(l.tokenizer, k);
     spec.prefix = prefix.toStdString();
     rf::ListAnswerConstraint c(l.texts, spec);
     std::string written;  // the answer so far (after "<answer>")
@@ -177,7 +277,9 @@ class TestTokenConstraint : public QObject {
       // Free reasoning first: nothing is constrained until "<answer>" is complete.
       for (int32_t id : l.tokenizer.encode("<think>I pick i99.</think>\n<answer")) {
         QCOMPARE(c.phase(), std::string("free"));
-        QVERIFY(c.allowed() == nullptr);
+        // Free text is not held; once "<answer" has begun, only what can go on with it is.
+        const std::vector<int64_t>* allowed = c.allowed();
+        QVERIFY(allowed == nullptr || std::binary_search(allowed->begin(), allowed->end(), int64_t{id}));
         c.advance(id);
       }
       QCOMPARE(c.phase(), std::string("free"));
@@ -213,12 +315,9 @@ class TestTokenConstraint : public QObject {
   void mentions_match_brute_force() {
     QFETCH(QString, tokenizer);
     const Loaded& l = loaded(tokenizer.toStdString());
-    const std::vector<std::string> pool = {"i12", "i123", "i7", "B00X"};
+    const std::vector<std::string>& pool = kPool;
     const std::vector<std::string> answers = valid_answers(pool, 2);
-    rf::ListAnswerSpec spec;
-    spec.pool = pool;
-    spec.k = 2;
-    spec.end_ids = eos_of(l.tokenizer);
+    rf::ListAnswerSpec spec = spec_of(l.tokenizer, 2);
     spec.prefix = "<think>First [B00X]";
     spec.mentions = true;
     rf::ListAnswerConstraint c(l.texts, spec);
@@ -226,16 +325,9 @@ class TestTokenConstraint : public QObject {
     auto check = [&] {
       const std::vector<int64_t>* allowed = c.allowed();
       QVERIFY(allowed != nullptr);
-      std::vector<int64_t> expected;
-      for (int64_t v = 0; v < l.texts->size(); ++v) {
-        const std::string& t = l.texts->text[static_cast<size_t>(v)];
-        const bool free_text = c.phase() == "free";
-        if (t.empty() || l.texts->special[static_cast<size_t>(v)]) {
-          if (free_text) expected.push_back(v);  // no text: free in the reasoning only
-          continue;
-        }
-        if (mentions_prefix_ok(written + t, pool, answers)) expected.push_back(v);
-      }
+      const std::vector<int64_t> expected = reference_allowed(*l.texts, c.phase() == "free", spec.end_ids, [&](const std::string& t) {
+        return mentions_prefix_ok(written + t, pool, answers);
+      });
       // On a mismatch, name a few tokens on either side rather than print 150k ids.
       std::string diff;
       std::vector<int64_t> only_a, only_e;
@@ -258,15 +350,8 @@ class TestTokenConstraint : public QObject {
     c.advance(*l.tokenizer.token_to_id(">"));
     written += ">";
     QCOMPARE(c.phase(), std::string("answer"));
-    std::mt19937 rng(9);
-    for (int step = 0; step < 64 && c.phase() == "answer"; ++step) {
-      check();
-      if (QTest::currentTestFailed()) return;
-      const std::vector<int64_t>& allowed = *c.allowed();
-      const int64_t pick = allowed[std::uniform_int_distribution<size_t>(0, allowed.size() - 1)(rng)];
-      written += l.texts->text[static_cast<size_t>(pick)];
-      c.advance(pick);
-    }
+    write_random_pieces(c, *l.texts, written, 9, check);
+    if (QTest::currentTestFailed()) return;
     QCOMPARE(c.phase(), std::string("end"));
     // A second "[i12]" in the reasoning is refused: every mention names a pool id once.
     rf::ListAnswerSpec twice = spec;
@@ -276,6 +361,128 @@ class TestTokenConstraint : public QObject {
     QCOMPARE(d.phase(), std::string("mention"));  // "[i12" may still become "[i123"
     d.advance(*l.tokenizer.token_to_id("]"));
     QCOMPARE(d.phase(), std::string("off"));
+  }
+
+  // With think_close, "</think>" opens the answer at once: along a scripted reasoning (a false start
+  // "</thin" included) and then a random walk, every step allows exactly the tokens the whole-string
+  // reference accepts (the end of turn never before the answer), and the text ends as reasoning +
+  // "</think>\n<answer>" + a valid answer.
+  void think_close_matches_brute_force_data() { mentions_match_brute_force_data(); }
+  void think_close_matches_brute_force() {
+    QFETCH(QString, tokenizer);
+    const Loaded& l = loaded(tokenizer.toStdString());
+    const std::vector<std::string> answers = valid_answers(kPool, 2);
+    rf::ListAnswerSpec spec = spec_of(l.tokenizer, 2);
+    spec.think_close = "</think>";
+    rf::ListAnswerConstraint c(l.texts, spec);
+    std::string written;
+    auto check = [&] {
+      const std::vector<int64_t> expected = reference_allowed(*l.texts, c.phase() == "free", spec.end_ids, [&](const std::string& t) {
+        return think_close_prefix_ok(written + t, answers);
+      });
+      const std::vector<int64_t> got = constraint_lets_through(c, l.texts->size());
+      QVERIFY2(got == expected, ("after \"" + written + "\"").c_str());
+    };
+    for (int32_t id : l.tokenizer.encode("<think>I pick i99 over </thin and then i12.</think>")) {
+      QCOMPARE(c.phase(), std::string("free"));
+      check();
+      if (QTest::currentTestFailed()) return;
+      written += l.texts->text[static_cast<size_t>(id)];
+      c.advance(id);
+    }
+    QCOMPARE(c.phase(), std::string("closing"));
+    write_random_pieces(c, *l.texts, written, 11, check);
+    if (QTest::currentTestFailed()) return;
+    QCOMPARE(c.phase(), std::string("end"));
+    const std::string tail = written.substr(written.find("</think>") + 8);
+    QVERIFY2(tail.rfind("\n<answer>", 0) == 0, written.c_str());
+    QVERIFY2(std::find(answers.begin(), answers.end(), tail.substr(9)) != answers.end(), written.c_str());
+  }
+
+  // The tokens an answer needs, on a vocabulary small enough to count by hand: "\n" "</think>" "\n"
+  // "<answer>" "[" (5), two ids of at most 2 tokens ("i12" is one token, "i7" is "i" "7"), one ", ", "]"
+  // "</answer>" (2) and the end id: 13, plus a quarter rounded up: 17.
+  void reserve_counts_the_shortest_spelling() {
+    auto t = texts_of({"<eos>", "\n", "</think>", "<answer>", "</answer>", "[", "]", ",", " ", ", ", "i", "1", "2", "7",
+                       "i12", "<", "/", ">", "a", "n", "s", "w", "e", "r"});
+    rf::ListAnswerSpec spec;
+    spec.pool = {"i12", "i7"};
+    spec.k = 2;
+    spec.end_ids = {0};
+    spec.think_close = "</think>";
+    QCOMPARE(rf::list_answer_reserve(*t, spec), 17);
+    spec.think_close.clear();  // "\n" "<answer>" "[": 3, so 11 + 3 = 14
+    QCOMPARE(rf::list_answer_reserve(*t, spec), 14);
+  }
+
+  // With a budget, the reasoning is closed when the tokens left reach the reserve, and an answer spelled
+  // in the vocabulary's longest pieces then ends within the budget; on real vocabularies too.
+  void budget_closes_the_reasoning_in_time_data() {
+    QTest::addColumn<QString>("tokenizer");
+    QTest::addColumn<int>("free_tokens");
+    for (const char* tok : {"qwen3", "llama2"})
+      for (int free : {0, 3, 7}) QTest::newRow((std::string(tok) + " " + std::to_string(free) + " free tokens").c_str()) << QString(tok) << free;
+  }
+  void budget_closes_the_reasoning_in_time() {
+    QFETCH(QString, tokenizer);
+    QFETCH(int, free_tokens);
+    const Loaded& l = loaded(tokenizer.toStdString());
+    const std::vector<std::string> pool = {"i12", "i123", "i7", "B00X", "i0042"};
+    const std::vector<std::string> answers = valid_answers(pool, 3);
+    rf::ListAnswerSpec spec;
+    spec.pool = pool;
+    spec.k = 3;
+    spec.end_ids = eos_of(l.tokenizer);
+    spec.think_close = "</think>";
+    spec.budget = rf::list_answer_reserve(*l.texts, spec) + free_tokens;
+    QVERIFY(spec.budget > free_tokens);
+    rf::ListAnswerConstraint c(l.texts, spec);
+    const std::vector<int32_t> reasoning = l.tokenizer.encode("<think>The user reads fantasy, then science fiction, then poetry and more");
+    QVERIFY(static_cast<int>(reasoning.size()) > free_tokens);
+    std::string written;
+    int used = 0;
+    for (int i = 0; i < free_tokens; ++i) {
+      QCOMPARE(c.phase(), std::string("free"));
+      written += l.texts->text[static_cast<size_t>(reasoning[static_cast<size_t>(i)])];
+      c.advance(reasoning[static_cast<size_t>(i)]);
+      ++used;
+    }
+    QCOMPARE(c.phase(), std::string("closing"));
+    used += write_longest_pieces(c, *l.texts, written, spec.budget + 8);
+    QCOMPARE(c.phase(), std::string("end"));
+    const std::vector<int64_t>& ends = *c.allowed();
+    QCOMPARE(ends, eos_of(l.tokenizer));
+    ++used;  // the end id
+    QVERIFY2(used <= spec.budget, (std::to_string(used) + " tokens, budget " + std::to_string(spec.budget) + ": " + written).c_str());
+    QVERIFY2(think_close_prefix_ok(written, answers), written.c_str());
+    QVERIFY2(written.find("\n</think>\n<answer>[") != std::string::npos, written.c_str());
+  }
+
+  // With mentions, a budget that runs out inside "[i12" lets the mention finish ("]") before it closes.
+  void budget_lets_a_mention_finish() {
+    const Loaded& l = loaded("qwen3");
+    rf::ListAnswerSpec spec;
+    spec.pool = {"i12", "i123", "i7"};
+    spec.k = 2;
+    spec.end_ids = eos_of(l.tokenizer);
+    spec.think_close = "</think>";
+    spec.mentions = true;
+    spec.budget = rf::list_answer_reserve(*l.texts, spec) + 1;
+    rf::ListAnswerConstraint c(l.texts, spec);
+    std::string written;
+    for (int32_t id : l.tokenizer.encode("[i12")) {
+      written += l.texts->text[static_cast<size_t>(id)];
+      c.advance(id);
+      QCOMPARE(c.phase(), std::string("mention"));
+    }
+    c.advance(*l.tokenizer.token_to_id("]"));
+    written += "]";
+    QCOMPARE(c.phase(), std::string("closing"));
+    int used = static_cast<int>(l.tokenizer.encode("[i12").size()) + 1;
+    used += write_longest_pieces(c, *l.texts, written, spec.budget + 8);
+    QCOMPARE(c.phase(), std::string("end"));
+    QVERIFY2(used + 1 <= spec.budget, written.c_str());
+    QVERIFY2(written.rfind("[i12]\n</think>\n<answer>[", 0) == 0, written.c_str());
   }
 
   void a_token_outside_the_grammar_lifts_it() {
@@ -301,6 +508,7 @@ class TestTokenConstraint : public QObject {
     QTest::newRow("empty pool") << 0 << "pool is empty";
     QTest::newRow("id with a space") << 1 << "\"a b\"";
     QTest::newRow("k = 0") << 2 << "k must be >= 1";
+    QTest::newRow("closing tag without '<'") << 3 << "must start with '<'";
   }
   void bad_specs() {
     QFETCH(int, which);
@@ -309,6 +517,7 @@ class TestTokenConstraint : public QObject {
     if (which == 0) spec.pool.clear();
     if (which == 1) spec.pool[1] = "a b";
     if (which == 2) spec.k = 0;
+    if (which == 3) spec.think_close = "/think";
     try {
       rf::ListAnswerConstraint c(loaded("qwen3").texts, spec);
       QFAIL("expected an error");

@@ -86,11 +86,11 @@ class TestPromptCli : public QObject {
     std::sort(pool.begin(), pool.end());
     QCOMPARE(pool, (std::vector<std::string>{"D", "E", "F"}));
     const QString prompt = QString::fromStdString(j["prompt"].get<std::string>());
-    QVERIFY2(prompt.contains("# Candidate pool (3 items)\n") && prompt.contains("[E] Item E\n") && prompt.contains("[F] Item F\n"),
+    QVERIFY2(prompt.contains("# Candidate pool (3 items)\n") && prompt.contains("[E] Item E (x, z)\n") && prompt.contains("[F] Item F\n"),
              qPrintable(prompt));
     QVERIFY(prompt.contains("1. [A] Item A (rated 5.0)\n2. [B] Item B (rated 4.0)\n3. [C] Item C (rated 3.0)\n"));
     QVERIFY(prompt.contains("give exactly 2 distinct ids"));
-    QCOMPARE(prompt.count("[D] Item D"), 1);  // only in the pool, never in the history
+    QCOMPARE(prompt.count("[D] Item D (z)"), 1);  // only in the pool (with its categories), never in the history
     QCOMPARE(j["tags"], (json{"think", "answer"}));
     // The same seed gives the same pool order.
     const CliRun again = cli_run({"prompt", "--recipe", "list", "--data", mini(), "--user", "u1", "--candidates", "3", "--k", "2", "--json"});

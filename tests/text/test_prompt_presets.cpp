@@ -347,13 +347,36 @@ class TestPromptPresets : public QObject {
                      "2. [d] Delta (rated 5.0)\n"
                      "\n"
                      "# Candidate pool (2 items)\n"
-                     "[b] Beta\n"
-                     "[c] Gamma\n"
+                     "[b] Beta (Drama)\n"
+                     "[c] Gamma (Action)\n"
                      "\n"
                      "# Your answer\n"
                      "First reason inside <think> </think>: what the user likes, how their interests changed recently, and which "
                      "candidates fit best. Then give exactly 1 distinct ids from the candidate pool, most likely first, as a list "
                      "inside <answer> </answer>, for example <answer>[id, id, ...]</answer>."));
+  }
+
+  // A candidate's line names its categories: up to three, in source order, opaque "attr:" ids left out.
+  void list_preset_candidate_categories_data() {
+    QTest::addColumn<QStringList>("categories");
+    QTest::addColumn<QString>("line");
+    QTest::newRow("two") << QStringList{"Drama", "Noir"} << "[b] Beta (Drama, Noir)";
+    QTest::newRow("the first three named") << QStringList{"attr:1", "A", "B", "attr:2", "C", "D"} << "[b] Beta (A, B, C)";
+    QTest::newRow("opaque only") << QStringList{"attr:7"} << "[b] Beta";
+    QTest::newRow("none") << QStringList{} << "[b] Beta";
+  }
+  void list_preset_candidate_categories() {
+    QFETCH(QStringList, categories);
+    QFETCH(QString, line);
+    rf::Dataset ds = synthetic();
+    ds.items[1].categories.clear();
+    for (const QString& c : categories) ds.items[1].categories.push_back(c.toStdString());
+    const Built b = built(ds);
+    rf::PromptRequest r = rf::prompt_request_at(b.ds, b.histories[1], 2, "list");
+    r.candidates = {1, 2};
+    r.k = 1;
+    const std::string text = render_preset("list.jinja", rf::prompt_context_build(b.ds, b.stats, r));
+    QVERIFY2(has_lines(text, {line.toStdString(), "[c] Gamma (Action)"}), text.c_str());
   }
 
   void query_presets_and_chat() {
