@@ -78,7 +78,7 @@ for c in "${cases[@]}"; do
       section=$([ "$recipe" = list ] && echo "${grpo_section/\"num_generations\": 4/\"num_generations\": 8}" || echo "$grpo_section")
       [ "$recipe" = list ] && section=${section/\"learning_rate\": 3e-4/\"learning_rate\": 1e-4}
       ck=$(run sft "$p" "$c" "{\"name\": \"$c sft\", \"recipe\": \"$recipe\", \"trainer\": \"sft\", \"data\": {\"dataset\": \"beauty\"},
-        $list_cfg $common, \"sft\": {$sft_section}, \"grpo\": {\"max_completion_length\": $len}}")
+        $list_cfg $common, \"sft\": {$sft_section}, \"grpo\": {\"max_completion_length\": $len, \"max_prompt_length\": 1024}}")
       run grpo "$p" "$c" "{\"name\": \"$c grpo\", \"recipe\": \"$recipe\", \"trainer\": \"grpo\", \"data\": {\"dataset\": \"beauty\"},
         \"model\": {\"source\": \"hf\", \"path\": \"$ck\"}, $list_cfg $common, \"grpo\": {$section, \"max_completion_length\": $len}}" > /dev/null
       ;;

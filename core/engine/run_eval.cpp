@@ -23,6 +23,19 @@ double run_metric(const RunMetrics& m, const std::string& name) {
   return NAN;
 }
 
+RunEvalOptions run_eval_options(const RunConfig& c) {
+  RunEvalOptions o;
+  o.max_new_tokens = c.grpo.max_completion_length;
+  o.max_prompt_length = c.grpo.max_prompt_length;
+  o.greedy = c.eval.greedy;
+  o.temperature = c.grpo.temperature;
+  o.top_p = c.grpo.top_p;
+  o.seed = static_cast<uint64_t>(c.seed);
+  o.constrain_answer = c.constrain_answer;
+  o.constrain_mentions = c.constrain_mentions;
+  return o;
+}
+
 ModelAnswers run_eval_model_answers(RunModel& m, const std::vector<RecipePrompt>& prompts, RewardComposite& reward,
                                     const RewardContext& context, const RunEvalOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();

@@ -11,6 +11,7 @@
 
 #include "data/dataset.h"
 #include "data/sample_world.h"
+#include "engine/run_config.h"
 #include "engine/run_model.h"
 #include "eval/recommender.h"
 #include "reward/reward_composite.h"
@@ -47,6 +48,10 @@ struct ModelAnswers {
   std::vector<std::vector<float>> logprobs;      // per answer and token: log p under the sampling temperature
   double seconds = 0;
 };
+
+// A run's evaluation settings from its config: its completion and prompt lengths, eval.greedy (else the
+// GRPO sampling settings), its seed and its decoding constraints.
+RunEvalOptions run_eval_options(const RunConfig& c);
 
 // The model's answers to `prompts`, scored with `reward` (parsed once each).
 ModelAnswers run_eval_model_answers(RunModel& model, const std::vector<RecipePrompt>& prompts, RewardComposite& reward,

@@ -115,16 +115,9 @@ RunOutcome run_execute_grpo(RunContext& rc) {
   GrpoTrainer trainer(*m.model, std::move(gp), score, to, reference.get());
   if (!resume_dir.empty()) trainer.checkpoint_restore(resume_dir);
 
-  RunEvalOptions eo;
-  eo.max_new_tokens = c.grpo.max_completion_length;
-  eo.max_prompt_length = c.grpo.max_prompt_length;
-  eo.greedy = c.eval.greedy;
-  eo.top_p = c.grpo.top_p;
-  eo.seed = static_cast<uint64_t>(c.seed);
-  eo.constrain_answer = c.constrain_answer;
-  eo.constrain_mentions = c.constrain_mentions;
+  RunEvalOptions eo = run_eval_options(c);
   auto evaluate = [&](int64_t step) {
-    eo.temperature = trainer.temperature();
+    eo.temperature = trainer.temperature();  // the live setting, when sampling
     const ModelAnswers a = run_eval_model_answers(m, eval_prompts, eval_reward, *d.context, eo);
     const double mid = 0.5 * (eval_reward.parse_options().rating_min + eval_reward.parse_options().rating_max);
     RunMetrics metrics = run_eval_answers_metrics(c.recipe, *d.context, eval_prompts, a, c.eval.k, opt.world, mid);

@@ -76,12 +76,7 @@ RunOutcome run_execute_sft(RunContext& rc) {
   std::vector<RecipePrompt> eval_prompts;
   if (opt.evaluate || opt.baselines) eval_prompts = recipe_prompts_build(d.ds, d.split, run_prompt_options(c, c.eval.split, c.eval.users));
   RewardComposite eval_reward(c.rewards, "rewards");
-  RunEvalOptions eo;
-  eo.max_new_tokens = c.grpo.max_completion_length;
-  eo.max_prompt_length = c.grpo.max_prompt_length;
-  eo.seed = static_cast<uint64_t>(c.seed);
-  eo.constrain_answer = c.constrain_answer;
-  eo.constrain_mentions = c.constrain_mentions;
+  const RunEvalOptions eo = run_eval_options(c);
   auto evaluate = [&](int64_t step) {
     const ModelAnswers a = run_eval_model_answers(m, eval_prompts, eval_reward, *d.context, eo);
     const double mid = 0.5 * (eval_reward.parse_options().rating_min + eval_reward.parse_options().rating_max);

@@ -57,16 +57,10 @@ std::vector<TemplateTryAnswer> template_try_answers(RunModel& m, const RunData& 
   if (n < 1 || n > 64) throw Error("Try it: the number of answers must be 1..64, not " + std::to_string(n));
   const std::vector<RecipePrompt> prompts(static_cast<size_t>(n), p);
   RewardComposite reward(c.rewards, "rewards");
-  RunEvalOptions o;
-  o.max_new_tokens = c.grpo.max_completion_length;
-  o.max_prompt_length = c.grpo.max_prompt_length;
+  RunEvalOptions o = run_eval_options(c);
   o.batch = n;
-  o.greedy = false;
-  o.temperature = c.grpo.temperature;
-  o.top_p = c.grpo.top_p;
+  o.greedy = false;  // n samples of the run's policy
   o.seed = seed;
-  o.constrain_answer = c.constrain_answer;
-  o.constrain_mentions = c.constrain_mentions;
   const ModelAnswers a = run_eval_model_answers(m, prompts, reward, *d.context, o);
   nlohmann::json targets = nlohmann::json::array();
   for (int32_t it : p.targets) targets.push_back(d.ds.items[static_cast<size_t>(it)].id);

@@ -402,6 +402,30 @@ class TestRunExecute : public QObject {
     QVERIFY(mentions >= static_cast<int>(prompts.size()));
   }
 
+  // SFT, GRPO and Try it evaluate with one mapping of the config: lengths, eval.greedy, the GRPO sampling
+  // settings, the seed and the constraints.
+  void eval_options_follow_the_config() {
+    rf::RunConfig c = rf::test::sample_grpo_config(1, 0);
+    c.grpo.max_completion_length = 77;
+    c.grpo.max_prompt_length = 333;
+    c.grpo.temperature = 0.7;
+    c.grpo.top_p = 0.9;
+    c.eval.greedy = false;
+    c.seed = 42;
+    c.constrain_answer = true;
+    c.constrain_mentions = true;
+    const rf::RunEvalOptions o = rf::run_eval_options(c);
+    QCOMPARE(o.max_new_tokens, int64_t(77));
+    QCOMPARE(o.max_prompt_length, int64_t(333));
+    QCOMPARE(o.greedy, false);
+    QCOMPARE(o.temperature, 0.7);
+    QCOMPARE(o.top_p, 0.9);
+    QCOMPARE(o.seed, uint64_t(42));
+    QVERIFY(o.constrain_answer && o.constrain_mentions);
+    c.eval.greedy = true;
+    QCOMPARE(rf::run_eval_options(c).greedy, true);
+  }
+
   // The tiny model, sampling at temperature 1 after "<think>", rarely closes its reasoning by itself and
   // often ends its turn inside it; under the constraint every completion ends with
   // "</think>\n<answer>[...]</answer>" within max_new_tokens: the end of turn is banned in the reasoning,
