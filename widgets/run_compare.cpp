@@ -45,7 +45,8 @@ bool compare_lower_is_better(const std::string& metric) {
   const std::string m = metric.rfind("eval/", 0) == 0 ? metric.substr(5) : metric;
   for (const char* low : {"loss", "kl", "mae", "rmse", "step_time", "clipped_ratio", "grad_norm"})
     if (m.find(low) != std::string::npos) return true;
-  return false;
+  // A standard error (eval/ilad_se): smaller means a surer mean.
+  return m.size() > 3 && m.compare(m.size() - 3, 3, "_se") == 0;
 }
 
 MetricBestLast compare_best_last(SqliteDb& db, int64_t run, const std::string& metric) {

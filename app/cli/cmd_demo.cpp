@@ -70,6 +70,7 @@ int cmd_demo(int argc, char** argv) {
                 {"eval-users", "N", "held-out users in the table", "60"},
                 {"completion-tokens", "N", "the longest completion the models may write", "192"},
                 {"diversity", "W", "the diversity weight of the second GRPO run", "3"},
+                {"broad", "PERCENT", "teacher traces that state a broad plan, answered with an MMR re-ranking over categories (traces --broad; docs/results.md)", "0"},
                 {"free-answer", "", "let the models spell their answers freely (constrain_answer off; docs/config.md)", ""},
                 {"mentions", "", "hold the items the reasoning names to the pool too (constrain_mentions)", ""},
                 {"threads", "N", "CPU intra-op threads (0 = automatic)", "0"},
@@ -93,8 +94,15 @@ int cmd_demo(int argc, char** argv) {
   say("[1/6] project " + project + ": data set 'sample' (" + std::to_string(ds.items.size()) + " items, " +
       std::to_string(ds.users.size()) + " users, " + std::to_string(ds.interactions.size()) + " interactions)");
 
-  // 2. Teacher traces (List recipe, every user's last training interaction).
-  const std::string traces = run_sft_data_file(project, [] { RunConfig c; c.recipe = "list"; return c; }());
+  // 2. Teacher traces (List recipe, every user's last training interaction). Traces with stated plans go
+  // to a file of their own: a plain demo in the same project later finds its own traces again (the base
+  // model, cached by corpus, is then trained anew).
+  const long long broad = args.get_int("broad");
+  if (broad < 0 || broad > 100) throw Error("demo: --broad must be a percentage in 0..100");
+  RunConfig traces_config;
+  traces_config.recipe = "list";
+  if (broad > 0) traces_config.data.sft_file = (fs::path(project) / "traces" / ("list-broad" + std::to_string(broad) + ".jsonl")).string();
+  const std::string traces = run_sft_data_file(project, traces_config);
   if (!fs::is_regular_file(traces)) {
     fs::create_directories(fs::path(traces).parent_path());
     TraceOptions to;
@@ -102,6 +110,7 @@ int cmd_demo(int argc, char** argv) {
     to.users = 0;
     to.seed = static_cast<uint64_t>(seed);
     to.brief = true;  // short reasoning: every completion token is paid for in rollouts on a 2-core CPU
+    to.broad_percent = static_cast<int32_t>(broad);
     std::string text;
     const TraceSummary s = traces_generate(ds, to, [&](const json& j) { text += j.dump() + "\n"; });
     file_write_atomic(traces, text);
@@ -154,6 +163,7 @@ int cmd_demo(int argc, char** argv) {
   base.grpo.max_completion_length = static_cast<int>(args.get_int("completion-tokens"));
   RunConfig sft = base;
   sft.name = "demo sft";
+  sft.data.sft_file = traces_config.data.sft_file;
   sft.trainer = "sft";
   sft.sft.num_train_epochs = args.get_double("sft-epochs");
   sft.sft.max_steps = static_cast<int>(args.get_int("sft-steps"));
@@ -219,6 +229,10 @@ int cmd_demo(int argc, char** argv) {
   const double sft_ndcg = run_metric(sft_r.last_eval, "ndcg@10"), grpo_ndcg = run_metric(grpo_r[0].last_eval, "ndcg@10");
   const double ilad0 = run_metric(grpo_r[0].last_eval, "ilad"), ilad1 = run_metric(grpo_r[1].last_eval, "ilad");
   const bool ok_reward = last > first, ok_acc = grpo_ndcg >= sft_ndcg, ok_div = ilad1 > ilad0;
+  // Two runs' ILAD on 60 users differ by chance too: the standard error of the difference says by how much.
+  const double se0 = run_metric(grpo_r[0].last_eval, "ilad_se"), se1 = run_metric(grpo_r[1].last_eval, "ilad_se");
+  const double ilad_diff = ilad1 - ilad0, ilad_diff_se = std::sqrt(se0 * se0 + se1 * se1);
+  const bool div_clear = std::isfinite(ilad_diff_se) && ilad_diff > 2.0 * ilad_diff_se;
   const double total = seconds_since(t_start);
   if (out.json) {
     json table = json::object();
@@ -228,15 +242,21 @@ int cmd_demo(int argc, char** argv) {
       table[name] = r;
     }
     std::printf("%s\n", json({{"event", "summary"}, {"project", project}, {"runs", {sft_id, grpo_r[0].run, grpo_r[1].run}}, {"table", table},
-                              {"reward_first10", first}, {"reward_last10", last}, {"checks", {{"reward_rises", ok_reward},
-                              {"grpo_at_least_sft_ndcg", ok_acc}, {"diversity_raises_ilad", ok_div}}}, {"seconds", total}}).dump().c_str());
+                              {"reward_first10", first}, {"reward_last10", last},
+                              {"ilad_difference", ilad_diff}, {"ilad_difference_se", std::isfinite(ilad_diff_se) ? json(ilad_diff_se) : json(nullptr)},
+                              {"checks", {{"reward_rises", ok_reward}, {"grpo_at_least_sft_ndcg", ok_acc}, {"diversity_raises_ilad", ok_div},
+                              {"diversity_beyond_noise", div_clear}}}, {"seconds", total}}).dump().c_str());
   } else {
     std::printf("\nheld-out users (%d, their test interaction; List recipe, pools of %d):\n", base.eval.users, base.data.pool_size);
     cli_print_metrics_table(rows, cols);
     std::printf("\nchecks:\n");
     std::printf("  [%s] GRPO reward rises: mean of the first %zu steps %.3f -> last %zu steps %.3f\n", ok_reward ? "ok" : "NO", w10, first, w10, last);
     std::printf("  [%s] GRPO at least as accurate as SFT: NDCG@10 %.4f vs %.4f\n", ok_acc ? "ok" : "NO", grpo_ndcg, sft_ndcg);
-    std::printf("  [%s] a high diversity weight raises ILAD: %.4f (weight %g) vs %.4f (weight 0)\n", ok_div ? "ok" : "NO", ilad1, high, ilad0);
+    char se_text[96];
+    std::snprintf(se_text, sizeof se_text, "%s twice its standard error (%.4f)%s", div_clear ? "more than" : "within", ilad_diff_se,
+                  div_clear ? "" : ": noise at this size");
+    std::printf("  [%s] a high diversity weight raises ILAD: %.4f (weight %g) vs %.4f (weight 0): %+.4f, %s\n", ok_div ? "ok" : "NO", ilad1,
+                high, ilad0, ilad_diff, se_text);
     std::printf("done in %.0f s; runs %lld, %lld, %lld in %s (recforge-cli runs --project %s)\n", total, static_cast<long long>(sft_id),
                 static_cast<long long>(grpo_r[0].run), static_cast<long long>(grpo_r[1].run), project.c_str(), project.c_str());
   }

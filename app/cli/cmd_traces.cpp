@@ -39,6 +39,8 @@ int cmd_traces(int argc, char** argv) {
                 {"negatives", "uniform|popularity", "List: how the pool's negatives are drawn", "uniform"},
                 {"history", "N", "most recent interactions in the context's user.history", "50"},
                 {"brief", "", "List, offline teacher: short reasoning (main interests, the first pick, the rest)", ""},
+                {"broad", "PERCENT", "List, offline teacher: traces that state a broad plan and answer re-ranked for variety (MMR over categories); the rest state a focused plan (0 = no plan)", "0"},
+                {"broad-lambda", "L", "List: the broad plan's MMR weight of relevance against similarity, 0..1", "0.5"},
                 {"teacher-url", "URL", "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (http only)", ""},
                 {"teacher-model", "NAME", "the model name for --teacher-url", ""},
                 {"retries", "N", "extra requests for a completion that fails the parser", "2"},
@@ -79,6 +81,11 @@ int cmd_traces(int argc, char** argv) {
   if (history < 0 || history > 100000) throw Error("traces: --history must be in 0..100000");
   o.history_limit = static_cast<int32_t>(history);
   o.brief = args.flag("brief");
+  const long long broad = args.get_int("broad");
+  if (broad < 0 || broad > 100) throw Error("traces: --broad must be a percentage in 0..100");
+  o.broad_percent = static_cast<int32_t>(broad);
+  o.broad_lambda = args.get_double("broad-lambda");
+  if (!(o.broad_lambda >= 0.0 && o.broad_lambda <= 1.0)) throw Error("traces: --broad-lambda must be in 0..1");
   o.teacher_url = args.get_or("teacher-url", "");
   o.teacher_model = args.get_or("teacher-model", "");
   o.retries = static_cast<int>(args.get_int("retries"));

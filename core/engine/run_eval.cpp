@@ -83,12 +83,27 @@ ModelAnswers run_eval_model_answers(RunModel& m, const std::vector<RecipePrompt>
   return out;
 }
 
+namespace {
+
+// The standard error of a mean (sample standard deviation / sqrt(n)); NaN below two values.
+double ilad_standard_error(const std::vector<double>& v) {
+  if (v.size() < 2) return NAN;
+  const double n = static_cast<double>(v.size());
+  const double mean = std::accumulate(v.begin(), v.end(), 0.0) / n;
+  double ss = 0;
+  for (double x : v) ss += (x - mean) * (x - mean);
+  return std::sqrt(ss / (n - 1.0)) / std::sqrt(n);
+}
+
+}  // namespace
+
 RunMetrics run_eval_list_metrics(const RewardContext& context, const std::vector<RecipePrompt>& prompts,
                                  const std::vector<std::vector<int32_t>>& lists, int k, const SampleWorld* world) {
   if (lists.size() != prompts.size()) throw Error("run_eval_list_metrics: one list per prompt");
   const Dataset& ds = *context.dataset;
   const RewardCatalogue& cat = context.catalogue;
   double recall = 0, ndcg = 0, ilad = 0, novelty = 0, satisfaction = 0;
+  std::vector<double> ilads;  // per list, for the standard error of the mean
   int64_t with_novelty = 0, with_world = 0;
   std::vector<std::vector<int32_t>> cut(lists.size());
   for (size_t i = 0; i < lists.size(); ++i) {
@@ -97,7 +112,8 @@ RunMetrics run_eval_list_metrics(const RewardContext& context, const std::vector
     ndcg += metric_ndcg_at(cut[i], prompts[i].targets, k);
     std::vector<std::vector<int32_t>> cats;
     for (int32_t it : cut[i]) cats.push_back(cat.category_ids[static_cast<size_t>(it)]);
-    ilad += list_ilad_jaccard(cats);
+    ilads.push_back(list_ilad_jaccard(cats));
+    ilad += ilads.back();
     if (!cut[i].empty()) {
       novelty += list_novelty_normalised(cut[i], cat.popularity, cat.total_interactions);
       ++with_novelty;
@@ -121,6 +137,7 @@ RunMetrics run_eval_list_metrics(const RewardContext& context, const std::vector
   RunMetrics m = {{"recall@" + ks, recall / n},
                   {"ndcg@" + ks, ndcg / n},
                   {"ilad", ilad / n},
+                  {"ilad_se", ilad_standard_error(ilads)},
                   {"novelty", with_novelty ? novelty / static_cast<double>(with_novelty) : 0.0},
                   {"coverage", catalogue_coverage(cut, ds.item_count())}};
   if (world) m.emplace_back("satisfaction", with_world ? satisfaction / static_cast<double>(with_world) : NAN);

@@ -2,7 +2,8 @@
 // run's sampling), its answers are parsed and scored by the recipe's reward, and the recipe's papers' metrics
 // are computed from them; the classic baselines answer the same prompts (List: they rank the same candidate
 // pool) so that every row of a comparison table is measured on the same users, pools and cut-off.
-//   List    recall@k, ndcg@k, ilad (Jaccard over categories), novelty (normalised self-information),
+//   List    recall@k, ndcg@k, ilad (Jaccard over categories) and ilad_se (its standard error over the
+//           lists: how far two models' ILAD must differ to mean something), novelty (normalised self-information),
 //           coverage, format (share of answers that parse), reward; satisfaction (the sample world's true
 //           mean satisfaction with the list) when a world is given
 //   Rating  mae, rmse (answers that do not parse count as the scale's midpoint), format, reward

@@ -10,6 +10,7 @@
 #include "retrieval/retrieval_reward.h"
 #include "reward/reward_composite.h"
 #include "reward/reward_presets.h"
+#include "teacher/teacher_broaden.h"
 #include "teacher/teacher_http.h"
 #include "teacher/teacher_query.h"
 #include "teacher/teacher_writers.h"
@@ -81,6 +82,8 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
     recommender_create(o.teacher, o.teacher_params);  // an unknown name or parameter throws before any work
   }
   if (o.users < 0) throw Error("traces: the number of users must be >= 0");
+  if (o.broad_percent < 0 || o.broad_percent > 100) throw Error("traces: the share of broad plans must be 0..100 (percent)");
+  if (!(o.broad_lambda >= 0.0 && o.broad_lambda <= 1.0)) throw Error("traces: the broad plan's lambda must be in [0, 1]");
   if (ds.items.empty() || ds.interactions.empty())
     throw Error("traces: dataset '" + ds.name + "' has no items or no interactions");
 
@@ -260,8 +263,27 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
                stats.interactions[static_cast<size_t>(request.candidates[b])];
       });
       std::vector<size_t> ranked(order.begin(), order.begin() + request.k);
-      std::vector<size_t> left_out(order.rbegin(), order.rend() - request.k);
-      completion = teacher_write_list(context, ranked, left_out, rng, o.brief);
+      ListPlan plan = ListPlan::unstated;
+      if (o.broad_percent > 0) {
+        // Its own generator: the plan does not shift the phrasing of the traces around it.
+        PhraseRng plan_rng(phrase_seed(o.seed ^ 0x9e3779b97f4a7c15ULL, u));
+        plan = plan_rng.chance(o.broad_percent) ? ListPlan::broad : ListPlan::focused;
+      }
+      if (plan == ListPlan::broad) {
+        std::vector<std::vector<std::string>> cats;
+        for (int32_t item : request.candidates) {
+          auto c = ds.items[static_cast<size_t>(item)].categories;
+          std::sort(c.begin(), c.end());
+          c.erase(std::unique(c.begin(), c.end()), c.end());
+          cats.push_back(std::move(c));
+        }
+        ranked = list_rerank_mmr(order, cats, static_cast<size_t>(request.k), o.broad_lambda);
+      }
+      std::vector<size_t> left_out;  // least relevant first
+      for (auto it = order.rbegin(); it != order.rend(); ++it)
+        if (std::find(ranked.begin(), ranked.end(), *it) == ranked.end()) left_out.push_back(*it);
+      completion = teacher_write_list(context, ranked, left_out, rng, o.brief, plan);
+      record["plan"] = plan == ListPlan::broad ? "broad" : plan == ListPlan::focused ? "focused" : "unstated";
     } else if (o.recipe == "rating") {
       record["teacher"] = "rationalised";
       completion = teacher_write_rating(context, true_rating, rng);

@@ -39,6 +39,11 @@ struct TraceOptions {
   NegativeSampling sampling = NegativeSampling::Uniform;
   int32_t history_limit = 50;  // user.history entries in the context (the templates show the last 10)
   bool brief = false;          // List, offline: short reasoning (main interests, the first pick, the rest)
+  // List, offline: the share of traces (0-100) that state a broad plan and answer with the recommender's
+  // ranking re-ranked for variety (teacher_broaden.h, MMR over categories with broad_lambda); the others
+  // state a focused plan. 0 = no plan stated (the writer's plain reasoning).
+  int32_t broad_percent = 0;
+  double broad_lambda = 0.5;
   // HTTP teacher (teacher_url non-empty).
   std::string teacher_url;  // e.g. http://127.0.0.1:8000/v1
   std::string teacher_model;
@@ -73,7 +78,7 @@ struct TraceSummary {
 
 // Called once per trace with its JSON object, in user order:
 //   {user, recipe, preset, teacher, position, target, prompt, system, prefill, completion, answer,
-//    reward, rewards {component: value}, parse_ok, ...recipe fields (candidates, k, true_rating, ndcg)}
+//    reward, rewards {component: value}, parse_ok, ...recipe fields (candidates, k, plan, true_rating, ndcg)}
 // `completion` is the assistant's whole message (for the Query preset it starts with the prefill).
 using TraceSink = std::function<void(const nlohmann::json&)>;
 

@@ -1,6 +1,6 @@
 // The List recipe's teacher writer (teacher_writers.h): explains a ranked answer chosen by a classic
 // recommender from the user's dominant and recent categories, their ratings, what the chosen items share
-// with the history, and why one candidate was left out.
+// with the history, and why one candidate was left out; optionally states a focused or broad plan.
 #include "teacher/teacher_profile.h"
 #include "teacher/teacher_writers.h"
 #include "util/error.h"
@@ -188,7 +188,7 @@ std::string left_out_reason(const HistoryProfile& p, const json& c, PhraseRng& r
 }  // namespace
 
 std::string teacher_write_list(const json& context, const std::vector<size_t>& ranked, const std::vector<size_t>& left_out,
-                               PhraseRng& rng, bool brief) {
+                               PhraseRng& rng, bool brief, ListPlan plan) {
   const json& candidates = context.at("candidates");
   for (size_t i : ranked)
     if (i >= candidates.size())
@@ -212,15 +212,28 @@ std::string teacher_write_list(const json& context, const std::vector<size_t>& r
     std::vector<std::string> rest;
     for (size_t r = explained; r < ranked.size(); ++r)
       rest.push_back("[" + candidates[ranked[r]].value("id", std::string("?")) + "]");
-    sentences.push_back(phrase_pick(rng,
-                                    {"The rest ({rest}) follow the same pattern, ordered by how close they are to the history.",
-                                     "After those come {rest}, weaker but still related to what they like.",
-                                     "{rest} fill the remaining places, in decreasing order of fit.",
-                                     "Then {rest}, each a little further from the user's core interests."},
-                                    {{"rest", phrase_join(rest)}}));
+    if (plan == ListPlan::broad)
+      sentences.push_back(phrase_pick(rng,
+                                      {"Then {rest}, each from a different corner of the pool.",
+                                       "{rest} fill the remaining places, so that no one kind of item crowds the list.",
+                                       "After those come {rest}, varied on purpose."},
+                                      {{"rest", phrase_join(rest)}}));
+    else
+      sentences.push_back(phrase_pick(rng,
+                                      {"The rest ({rest}) follow the same pattern, ordered by how close they are to the history.",
+                                       "After those come {rest}, weaker but still related to what they like.",
+                                       "{rest} fill the remaining places, in decreasing order of fit.",
+                                       "Then {rest}, each a little further from the user's core interests."},
+                                      {{"rest", phrase_join(rest)}}));
   }
   if (!brief && !left_out.empty() && left_out[0] < candidates.size()) sentences.push_back(left_out_reason(p, candidates[left_out[0]], rng));
 
+  // The plan follows the opening; drawn last, so a focused trace is the plain one with this sentence added.
+  if (plan != ListPlan::unstated)
+    sentences.insert(sentences.begin() + 1,
+                     plan == ListPlan::focused
+                         ? phrase_pick(rng, {"I keep the list close to these interests.", "I stay with what they already like."})
+                         : phrase_pick(rng, {"I mix the closest matches with other tastes.", "I widen the list beyond these interests."}));
   std::string think;
   for (const auto& s : sentences) think += (think.empty() ? "" : " ") + s;
   std::string answer = "[";

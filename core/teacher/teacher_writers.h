@@ -16,12 +16,18 @@
 
 namespace rf {
 
+// The plan a List trace states right after the user's main interests: none (unstated), staying close to
+// them (focused: the recommender's own order), or mixing in other tastes (broad: teacher_broaden.h). A
+// stated plan is one early choice the model makes in words, which a reward can then favour.
+enum class ListPlan { unstated, focused, broad };
+
 // `ranked`: positions in context.candidates, best first (the answer, usually context.k of them).
 // `left_out`: positions not chosen, least suitable first; the first one is explained.
 // `brief`: only the main interests, the first pick's reason and the rest (about a third of the length), for
 // small models and CPU budgets where every completion token costs.
 std::string teacher_write_list(const nlohmann::json& context, const std::vector<size_t>& ranked,
-                               const std::vector<size_t>& left_out, PhraseRng& rng, bool brief = false);
+                               const std::vector<size_t>& left_out, PhraseRng& rng, bool brief = false,
+                               ListPlan plan = ListPlan::unstated);
 
 // context.target is the item to rate; `true_rating` the user's actual rating, written in <rate>.
 std::string teacher_write_rating(const nlohmann::json& context, double true_rating, PhraseRng& rng);

@@ -393,6 +393,12 @@ class TestCli : public QObject {
       for (const char* m : {"ilad", "novelty", "satisfaction"}) QVERIFY2(table[row].contains(m), (std::string(row) + " " + m).c_str());
     }
     QCOMPARE(summary["runs"].size(), size_t(3));
+    // The diversity check comes with its noise: the difference and its standard error (3 users each).
+    const double diff = summary["ilad_difference"].get<double>();
+    QVERIFY(std::abs(diff - (table["GRPO div=3"]["ilad"].get<double>() - table["GRPO div=0"]["ilad"].get<double>())) < 1e-12);
+    const double se0 = table["GRPO div=0"]["ilad_se"].get<double>(), se1 = table["GRPO div=3"]["ilad_se"].get<double>();
+    QVERIFY(std::abs(summary["ilad_difference_se"].get<double>() - std::sqrt(se0 * se0 + se1 * se1)) < 1e-12);
+    QCOMPARE(summary["checks"]["diversity_beyond_noise"].get<bool>(), diff > 2 * std::sqrt(se0 * se0 + se1 * se1));
 
     const CliRun list = cli_run({"runs", "--project", project, "--json"});
     QCOMPARE(list.exit_code, 0);
@@ -402,6 +408,37 @@ class TestCli : public QObject {
     QCOMPARE(runs[0]["kind"].get<std::string>(), std::string("grpo"));
     QCOMPARE(runs[0]["last_step"].get<int64_t>(), int64_t(2));
     QCOMPARE(runs[2]["kind"].get<std::string>(), std::string("sft"));
+  }
+
+  // `demo --broad 50`: traces with stated plans go to a file of their own, about half of them broad, and
+  // the SFT run trains on that file.
+  void demo_broad_plans_have_their_own_traces() {
+    QTemporaryDir tmp;
+    const QString project = tmp.filePath("demo");
+    const CliRun r = cli_run({"demo", "--project", project, "--broad", "50", "--pretrain-steps", "5", "--sft-steps", "1", "--grpo-steps",
+                              "1", "--generations", "2", "--eval-users", "2", "--completion-tokens", "16", "--json"},
+                             480000);
+    QVERIFY2(r.exit_code == 0, r.err.constData());
+    const QString traces = project + "/traces/list-broad50.jsonl";
+    QVERIFY(QFileInfo::exists(traces));
+    QVERIFY(!QFileInfo::exists(project + "/traces/list.jsonl"));
+    QFile f(traces);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    int broad = 0, focused = 0;
+    for (const QByteArray& line : f.readAll().trimmed().split('\n')) {
+      const auto plan = nlohmann::json::parse(line.toStdString())["plan"].get<std::string>();
+      broad += plan == "broad";
+      focused += plan == "focused";
+    }
+    QCOMPARE(broad + focused, 300);  // every sample-world user, each with a stated plan
+    QVERIFY2(broad > 100 && focused > 100, qPrintable(QString("%1 broad, %2 focused").arg(broad).arg(focused)));
+    const CliRun sft = cli_run({"runs", "--project", project, "--json"});
+    QCOMPARE(sft.exit_code, 0);
+    const nlohmann::json runs = out_json(sft);
+    QCOMPARE(runs[2]["kind"].get<std::string>(), std::string("sft"));
+    const CliRun show = cli_run({"runs", "--project", project, "--run", QString::number(runs[2]["id"].get<int64_t>()), "--json"});
+    QVERIFY2(show.out.contains("list-broad50.jsonl"), show.out.constData());
+    QVERIFY(cli_run({"demo", "--project", project, "--broad", "101"}).exit_code != 0);
   }
 };
 

@@ -404,6 +404,45 @@ class TestRunExecute : public QObject {
 
   // SFT, GRPO and Try it evaluate with one mapping of the config: lengths, eval.greedy, the GRPO sampling
   // settings, the seed and the constraints.
+  // The List metrics' ILAD and its standard error, recomputed here from the items' categories: each of six
+  // prompts answered with a different 5 of its pool (its first 5, then windows further along).
+  void list_metrics_ilad_and_its_standard_error() {
+    const rf::RunConfig c = rf::test::sample_grpo_config(1, 0);
+    const auto d = rf::run_data_open(project_, c);
+    const std::vector<rf::RecipePrompt> prompts = test_prompts_k5(*d, c, "");
+    QVERIFY(prompts.size() >= 4);
+    std::vector<std::vector<int32_t>> lists;
+    std::vector<double> want;
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      const auto& pool = prompts[i].pool;
+      QVERIFY(pool.size() >= 5 + i);
+      lists.emplace_back(pool.begin() + static_cast<long>(i), pool.begin() + static_cast<long>(i + 5));
+      double sum = 0;
+      int pairs = 0;
+      for (size_t a = 0; a < 5; ++a)
+        for (size_t b = a + 1; b < 5; ++b, ++pairs) {
+          const auto& ca = d->ds.items[static_cast<size_t>(lists.back()[a])].categories;
+          const auto& cb = d->ds.items[static_cast<size_t>(lists.back()[b])].categories;
+          const std::set<std::string> sa(ca.begin(), ca.end()), sb(cb.begin(), cb.end());
+          std::set<std::string> all = sa;
+          all.insert(sb.begin(), sb.end());
+          const double common = static_cast<double>(sa.size() + sb.size() - all.size());
+          sum += all.empty() ? 1.0 : 1.0 - common / static_cast<double>(all.size());
+        }
+      want.push_back(sum / pairs);
+    }
+    const double n = static_cast<double>(want.size());
+    double mean = 0, ss = 0;
+    for (double x : want) mean += x / n;
+    for (double x : want) ss += (x - mean) * (x - mean);
+    const rf::RunMetrics m = rf::run_eval_list_metrics(*d->context, prompts, lists, 5);
+    QVERIFY(std::abs(rf::run_metric(m, "ilad") - mean) < 1e-12);
+    QVERIFY(std::abs(rf::run_metric(m, "ilad_se") - std::sqrt(ss / (n - 1)) / std::sqrt(n)) < 1e-12);
+    QVERIFY(rf::run_metric(m, "ilad_se") > 0);
+    // One list has no spread to measure.
+    QVERIFY(std::isnan(rf::run_metric(rf::run_eval_list_metrics(*d->context, {prompts[0]}, {lists[0]}, 5), "ilad_se")));
+  }
+
   void eval_options_follow_the_config() {
     rf::RunConfig c = rf::test::sample_grpo_config(1, 0);
     c.grpo.max_completion_length = 77;

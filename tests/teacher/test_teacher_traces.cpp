@@ -209,6 +209,75 @@ class TestTeacherTraces : public QObject {
     QCOMPARE(s.min_reward, 2.0);
   }
 
+  // Stated plans (TraceOptions::broad_percent): about that share of broad plans; a focused trace is the
+  // plain trace with its plan sentence added after the opening; a broad one keeps the recommender's first
+  // pick and is clearly more varied (ILAD over categories, recomputed here from the items) at some cost in
+  // NDCG (the plain trace's reward terms are the reference).
+  void list_plans_focused_and_broad() {
+    const rf::Dataset& ds = sample();
+    const auto plain = run(ds, options("list", 80, 4));
+    rf::TraceOptions o = options("list", 80, 4);
+    o.broad_percent = 50;
+    const auto planned = run(ds, o);
+    QCOMPARE(planned.size(), plain.size());
+    auto ilad = [&](const json& ids) {
+      std::vector<std::set<std::string>> cats;
+      for (const auto& id : ids) {
+        const auto& c = ds.items[static_cast<size_t>(ds.item_find(id))].categories;
+        cats.emplace_back(c.begin(), c.end());
+      }
+      double sum = 0;
+      int pairs = 0;
+      for (size_t a = 0; a < cats.size(); ++a)
+        for (size_t b = a + 1; b < cats.size(); ++b, ++pairs) {
+          std::vector<std::string> common, all;
+          std::set_intersection(cats[a].begin(), cats[a].end(), cats[b].begin(), cats[b].end(), std::back_inserter(common));
+          std::set_union(cats[a].begin(), cats[a].end(), cats[b].begin(), cats[b].end(), std::back_inserter(all));
+          sum += all.empty() ? 1.0 : 1.0 - static_cast<double>(common.size()) / static_cast<double>(all.size());
+        }
+      return sum / pairs;
+    };
+    int broad = 0;
+    double ilad_broad = 0, ilad_plain = 0, ndcg_broad = 0, ndcg_plain = 0;
+    for (size_t i = 0; i < plain.size(); ++i) {
+      const json& p = plain[i];
+      const json& t = planned[i];
+      QCOMPARE(t["user"], p["user"]);
+      QCOMPARE(t["candidates"], p["candidates"]);
+      QCOMPARE(p["plan"], json("unstated"));
+      const std::string c = t["completion"], pc = p["completion"];
+      QVERIFY2(t["parse_ok"].get<bool>(), c.c_str());
+      const size_t cut = pc.find(". ") + 2;  // after the opening sentence
+      QVERIFY2(c.compare(0, cut, pc, 0, cut) == 0, c.c_str());
+      const std::string after = c.substr(cut);
+      if (t["plan"] == "focused") {
+        QCOMPARE(t["answer"], p["answer"]);
+        QVERIFY2(after.rfind("I keep", 0) == 0 || after.rfind("I stay", 0) == 0, c.c_str());
+        QCOMPARE(after.substr(after.find(". ") + 2), pc.substr(cut));
+      } else {
+        QCOMPARE(t["plan"], json("broad"));
+        ++broad;
+        QVERIFY2(after.rfind("I mix", 0) == 0 || after.rfind("I widen", 0) == 0, c.c_str());
+        QCOMPARE(t["answer"].size(), size_t{10});
+        QCOMPARE(t["answer"][0], p["answer"][0]);
+        std::set<std::string> pool(t["candidates"].begin(), t["candidates"].end()), seen;
+        for (const auto& id : t["answer"]) {
+          QVERIFY(pool.count(id.get<std::string>()));
+          QVERIFY(seen.insert(id.get<std::string>()).second);
+        }
+        QCOMPARE(t["rewards"]["diversity"].get<double>(), ilad(t["answer"]));
+        ilad_broad += ilad(t["answer"]);
+        ilad_plain += ilad(p["answer"]);
+        ndcg_broad += t["rewards"]["ndcg"].get<double>();
+        ndcg_plain += p["rewards"]["ndcg"].get<double>();
+      }
+    }
+    QVERIFY2(broad >= 24 && broad <= 56, qPrintable(QString("%1 broad plans of 80 at 50%").arg(broad)));
+    ilad_broad /= broad, ilad_plain /= broad, ndcg_broad /= broad, ndcg_plain /= broad;
+    QVERIFY2(ilad_broad > ilad_plain + 0.04, qPrintable(QString("ILAD broad %1 vs plain %2").arg(ilad_broad).arg(ilad_plain)));
+    QVERIFY2(ndcg_broad < ndcg_plain, qPrintable(QString("NDCG broad %1 vs plain %2").arg(ndcg_broad).arg(ndcg_plain)));
+  }
+
   void same_seed_same_traces() {
     for (const std::string recipe : {"list", "query", "rating"}) {
       const auto a = run(sample(), options(recipe, 30, 9));
@@ -293,6 +362,16 @@ class TestTeacherTraces : public QObject {
                                      << ""
                                      << "later"
                                      << "train, valid or test, not 'later'";
+    QTest::newRow("broad share over 100") << "list"
+                                          << "itemknn"
+                                          << ""
+                                          << "broad:101"
+                                          << "share of broad plans must be 0..100";
+    QTest::newRow("broad lambda over 1") << "list"
+                                         << "itemknn"
+                                         << ""
+                                         << "lambda:1.5"
+                                         << "broad plan's lambda must be in [0, 1]";
   }
   void bad_input() {
     QFETCH(QString, recipe);
@@ -303,6 +382,9 @@ class TestTeacherTraces : public QObject {
     rf::TraceOptions o = options(recipe.toStdString(), 5, 0, preset.toStdString());
     o.teacher = teacher.toStdString();
     o.holdout = holdout.toStdString();
+    // "broad:N" and "lambda:L" rows keep the held-out default and set the plan options instead.
+    if (holdout.startsWith("broad:")) o.broad_percent = holdout.mid(6).toInt(), o.holdout = "train";
+    if (holdout.startsWith("lambda:")) o.broad_lambda = holdout.mid(7).toDouble(), o.broad_percent = 50, o.holdout = "train";
     try {
       run(sample(), o);
       QFAIL("no error");

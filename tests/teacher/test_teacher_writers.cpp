@@ -3,6 +3,7 @@
 // hand-counted), and each writer's completion read back with the recipe's own parser (core/text/output_parse.h):
 // the list answer is exactly the ranking given, the rating is exactly the true rating, the query exactly the plan's.
 #include "support/suite_registry.h"
+#include "teacher/teacher_broaden.h"
 #include "teacher/teacher_phrases.h"
 #include "teacher/teacher_profile.h"
 #include "teacher/teacher_traces.h"
@@ -178,6 +179,81 @@ class TestTeacherWriters : public QObject {
     rf::PhraseRng rng(0);
     QVERIFY_THROWS_EXCEPTION(rf::Error, rf::teacher_write_list(hand_context(), {9}, {}, rng));
     QVERIFY_THROWS_EXCEPTION(rf::Error, rf::teacher_write_list(hand_context(), {}, {}, rng));
+  }
+
+  // A stated plan is the second sentence of the reasoning; the answer is still exactly the ranking given.
+  void list_plan_is_stated_data() {
+    QTest::addColumn<int>("plan");
+    QTest::addColumn<QStringList>("sentences");  // the plan's possible sentences ("" = none of the four)
+    QTest::newRow("unstated") << static_cast<int>(rf::ListPlan::unstated) << QStringList{};
+    QTest::newRow("focused") << static_cast<int>(rf::ListPlan::focused)
+                             << QStringList{"I keep the list close to these interests.", "I stay with what they already like."};
+    QTest::newRow("broad") << static_cast<int>(rf::ListPlan::broad)
+                           << QStringList{"I mix the closest matches with other tastes.", "I widen the list beyond these interests."};
+  }
+  void list_plan_is_stated() {
+    QFETCH(int, plan);
+    QFETCH(QStringList, sentences);
+    const QStringList all = {"I keep the list close", "I stay with what", "I mix the closest", "I widen the list"};
+    const json ctx = hand_context();
+    const auto matcher = matcher_for(ctx);
+    for (const bool brief : {false, true})
+      for (uint64_t seed = 0; seed < 10; ++seed) {
+        rf::PhraseRng rng(seed);
+        const std::string c = rf::teacher_write_list(ctx, {2, 1, 0}, {3}, rng, brief, static_cast<rf::ListPlan>(plan));
+        const rf::TagCheck tags = rf::output_check_tags(c, {"think", "answer"}, true);
+        QVERIFY2(tags.ok, c.c_str());
+        const QString think = QString::fromStdString(tags.tags[0].content);
+        const int second = think.indexOf(". ") + 2;  // the opening is one sentence
+        if (sentences.isEmpty()) {
+          for (const auto& s : all) QVERIFY2(!think.contains(s), c.c_str());
+        } else {
+          bool found = false;
+          for (const auto& s : sentences) found = found || think.mid(second).startsWith(s);
+          QVERIFY2(found, c.c_str());
+        }
+        const rf::ListAnswer la = rf::output_parse_list(rf::output_last_block(c, "answer")->content, matcher, {0, 1, 2, 3}, 3);
+        QVERIFY2(la.ok && la.problems.empty(), c.c_str());
+        QCOMPARE(la.items, (std::vector<int32_t>{2, 1, 0}));
+      }
+  }
+
+  // Maximal marginal relevance on five pool positions, relevance 1, .75, .5, .25, 0 by rank, categories
+  //   p0 {a,x}  p1 {a,x}  p2 {a,y}  p3 {b,z}  p4 {c,x}
+  // lambda .5: p0 first; then p1 .375-.5*1, p2 .25-.5/3, p3 .125-0, p4 0-.5/3 -> p3; then p2 (.083) -> 0 3 2.
+  // lambda .7: p0; p1 .525-.3, p2 .35-.1, p3 .175, p4 -.1 -> p2; p1 .525-.3*1 = .225 > p3 .175 -> 0 2 1.
+  // lambda 0: similarity only (ties to the more relevant): 0, then p3 (0), then p2 and p4 tie at -1/3 -> p2.
+  // All five at .5: after 0 3 2, p1 .375-.5*1 = -.125 beats p4 0-.5/3 -> 0 3 2 1 4.
+  // Reversed relevance [3 1 0 4 2], lambda .5, k 2: p3; p1 .375-0 beats p0 .25, p4 .125 -> 3 1.
+  void mmr_rerank_hand_computed_data() {
+    QTest::addColumn<std::vector<size_t>>("order");
+    QTest::addColumn<double>("lambda");
+    QTest::addColumn<int>("k");
+    QTest::addColumn<std::vector<size_t>>("want");
+    QTest::newRow("lambda 1: the ranking") << std::vector<size_t>{0, 1, 2, 3, 4} << 1.0 << 3 << std::vector<size_t>{0, 1, 2};
+    QTest::newRow("lambda .5") << std::vector<size_t>{0, 1, 2, 3, 4} << 0.5 << 3 << std::vector<size_t>{0, 3, 2};
+    QTest::newRow("lambda .7") << std::vector<size_t>{0, 1, 2, 3, 4} << 0.7 << 3 << std::vector<size_t>{0, 2, 1};
+    QTest::newRow("lambda 0") << std::vector<size_t>{0, 1, 2, 3, 4} << 0.0 << 3 << std::vector<size_t>{0, 3, 2};
+    QTest::newRow("other order") << std::vector<size_t>{3, 1, 0, 4, 2} << 0.5 << 2 << std::vector<size_t>{3, 1};
+    QTest::newRow("all five") << std::vector<size_t>{0, 1, 2, 3, 4} << 0.5 << 5 << std::vector<size_t>{0, 3, 2, 1, 4};
+  }
+  void mmr_rerank_hand_computed() {
+    QFETCH(std::vector<size_t>, order);
+    QFETCH(double, lambda);
+    QFETCH(int, k);
+    QFETCH(std::vector<size_t>, want);
+    const std::vector<std::vector<std::string>> cats = {{"a", "x"}, {"a", "x"}, {"a", "y"}, {"b", "z"}, {"c", "x"}};
+    QCOMPARE(rf::list_rerank_mmr(order, cats, static_cast<size_t>(k), lambda), want);
+  }
+  void mmr_rerank_errors_and_jaccard() {
+    QCOMPARE(rf::category_jaccard({"a", "x"}, {"a", "y"}), 1.0 / 3.0);
+    QCOMPARE(rf::category_jaccard({"a"}, {"a"}), 1.0);
+    QCOMPARE(rf::category_jaccard({}, {}), 0.0);
+    QCOMPARE(rf::category_jaccard({"a"}, {}), 0.0);
+    const std::vector<std::vector<std::string>> cats = {{"a"}, {"b"}};
+    QVERIFY_THROWS_EXCEPTION(rf::Error, rf::list_rerank_mmr({0, 1}, cats, 1, 1.5));
+    QVERIFY_THROWS_EXCEPTION(rf::Error, rf::list_rerank_mmr({0, 1}, cats, 3, 0.5));
+    QVERIFY_THROWS_EXCEPTION(rf::Error, rf::list_rerank_mmr({0, 2}, cats, 1, 0.5));
   }
 
   void rating_is_the_true_rating_data() {

@@ -104,6 +104,11 @@ class TestTracesCli : public QObject {
                                                   "--out",           "x.jsonl", "--teacher-url", "https://api.example.com/v1",
                                                   "--teacher-model", "m"}
                                    << "https is not supported";
+    QTest::newRow("broad over 100") << QStringList{"--recipe", "list", "--data", sample_dir(), "--out", "x.jsonl", "--broad", "150"}
+                                    << "--broad must be a percentage in 0..100";
+    QTest::newRow("broad lambda") << QStringList{"--recipe", "list",          "--data", sample_dir(), "--out",
+                                                 "x.jsonl",  "--broad-lambda", "-0.5"}
+                                  << "--broad-lambda must be in 0..1";
   }
   void errors() {
     QFETCH(QStringList, args);

@@ -83,6 +83,8 @@ class TestCompare : public QObject {
     QCOMPARE(loss.best_step, int64_t(3));
     QCOMPARE(rf::gui::compare_best_last(db, r1, "eval/ilad").best_step, int64_t(0));
     QCOMPARE(rf::gui::compare_best_last(db, r1, "kl").last_step, int64_t(-1));
+    QVERIFY(rf::gui::compare_lower_is_better("eval/ilad_se"));  // a standard error: smaller is surer
+    QVERIFY(!rf::gui::compare_lower_is_better("eval/ilad"));
 
     rf::gui::ComparePanel panel;
     panel.resize(1000, 500);
