@@ -83,6 +83,9 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
   }
   if (o.users < 0) throw Error("traces: the number of users must be >= 0");
   if (o.broad_percent < 0 || o.broad_percent > 100) throw Error("traces: the share of broad plans must be 0..100 (percent)");
+  if (o.broad_percent > 0 && (o.recipe != "list" || http))
+    throw Error("traces: broad plans are written by the offline List teacher only (not with --recipe " + o.recipe +
+                (http ? " and an HTTP teacher" : "") + ")");
   if (!(o.broad_lambda >= 0.0 && o.broad_lambda <= 1.0)) throw Error("traces: the broad plan's lambda must be in [0, 1]");
   if (ds.items.empty() || ds.interactions.empty())
     throw Error("traces: dataset '" + ds.name + "' has no items or no interactions");

@@ -367,6 +367,11 @@ class TestTeacherTraces : public QObject {
                                           << ""
                                           << "broad:101"
                                           << "share of broad plans must be 0..100";
+    QTest::newRow("broad plans for ratings") << "rating"
+                                             << "itemknn"
+                                             << ""
+                                             << "broad:50"
+                                             << "offline List teacher only (not with --recipe rating)";
     QTest::newRow("broad lambda over 1") << "list"
                                          << "itemknn"
                                          << ""
