@@ -34,6 +34,7 @@ SampleWorldOptions world_options(const CliArgs& args) {
   o.n_items = int_option(args, "items", 1, 100000);
   o.n_users = int_option(args, "users", 1, 100000);
   o.n_topics = int_option(args, "topics", 1, sample_world_topic_count());
+  o.topic_ids = !args.has("numeric-ids");
   return o;
 }
 
@@ -71,6 +72,7 @@ int cmd_sample_world(int argc, char** argv) {
                 {"items", "N", "items in the catalogue", "300"},
                 {"users", "N", "users", "300"},
                 {"topics", "N", "topics (at most 12)", "12"},
+                {"numeric-ids", "", "item ids i0001, i0002, ... (default: ids that name their topic, noir07)", ""},
                 {"replay", "NAME", "more-of-the-same | popularity | random | diverse | all", ""},
                 {"world", "DIR", "with --replay: a folder written by sample-world (default: generate from --seed)", ""},
                 {"rounds", "R", "with --replay: rounds", "10"},

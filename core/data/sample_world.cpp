@@ -109,12 +109,12 @@ std::string price_text(int cents) {
   return buf;
 }
 
-std::string padded_id(char prefix, int64_t index, int64_t count) {
-  int width = 4;
-  for (int64_t c = count; c >= 10000; c /= 10) ++width;
+// prefix + number, zero-padded to `width` digits or to as many as `count` has when that is more.
+std::string padded_id(const std::string& prefix, int64_t number, int64_t count, int width) {
+  for (int64_t c = count, w = 1; c >= 10; c /= 10) width = std::max(width, static_cast<int>(++w));
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%c%0*lld", prefix, width, static_cast<long long>(index + 1));
-  return buf;
+  std::snprintf(buf, sizeof buf, "%0*lld", width, static_cast<long long>(number));
+  return prefix + buf;
 }
 
 const char* article_for(const std::string& word) {
@@ -189,12 +189,17 @@ void make_items(SampleWorld& w, const std::vector<Creator>& creators) {
   std::vector<std::vector<int32_t>> creators_of(static_cast<size_t>(o.n_topics));
   for (size_t c = 0; c < creators.size(); ++c) creators_of[static_cast<size_t>(creators[c].topic)].push_back(static_cast<int32_t>(c));
 
+  std::vector<int64_t> topic_size(static_cast<size_t>(o.n_topics)), topic_seen(static_cast<size_t>(o.n_topics));
+  for (int32_t t : w.item_topic) ++topic_size[static_cast<size_t>(t)];
+
   std::set<std::string> titles;
   for (size_t i = 0; i < n; ++i) {
     const TopicVocab& v = vocab[static_cast<size_t>(w.item_topic[i])];
     auto any = [&rng](const std::vector<std::string>& list) { return list[static_cast<size_t>(rng.below(static_cast<int64_t>(list.size())))]; };
     Item item;
-    item.id = padded_id('i', static_cast<int64_t>(i), o.n_items);
+    const auto topic = static_cast<size_t>(w.item_topic[i]);
+    item.id = o.topic_ids ? padded_id(v.topic.id_prefix, ++topic_seen[topic], topic_size[topic], 2)
+                          : padded_id("i", static_cast<int64_t>(i) + 1, o.n_items, 4);
     item.title = make_title(rng, v, titles);
     item.categories = {v.topic.name, v.topic.group};
     if (item.categories[0] == item.categories[1]) item.categories.pop_back();
@@ -280,7 +285,7 @@ void make_users(SampleWorld& w) {
     const auto& neutral = vocab_neutral_hints();
     const std::string hint = rng.chance(0.5) ? "enjoys " + vocab[favourite].hint
                                              : neutral[static_cast<size_t>(rng.below(static_cast<int64_t>(neutral.size())))];
-    dataset_add_user(w.dataset, User{padded_id('u', u, o.n_users), "age " + band + ", " + hint});
+    dataset_add_user(w.dataset, User{padded_id("u", u + 1, o.n_users, 4), "age " + band + ", " + hint});
   }
 }
 

@@ -28,7 +28,7 @@
 
 namespace rf {
 
-constexpr int kSampleWorldVersion = 1;
+constexpr int kSampleWorldVersion = 2;  // 2: item ids name their topic (SampleWorldOptions::topic_ids)
 constexpr uint64_t kSampleWorldDefaultSeed = 7;
 
 struct SampleWorldOptions {
@@ -44,12 +44,18 @@ struct SampleWorldOptions {
   double delta = 0.5;                 // pull towards the topic of the item consumed last
   double local_share = 0.10;          // share of items tagged `local` (a business-rule tag)
   int64_t epoch = 1704067200;         // 2024-01-01T00:00:00Z: first possible interaction time
+  // Item ids name their topic and number the topic's items ("noir07"), like the semantic ids of generative
+  // recommenders: a model then chooses a topic with one token and the item with the next, and can see which
+  // topics its list already holds (docs/results.md, "Ids that name their topic"). false: "i0001", ...
+  // (version 1's ids, numbered over the whole catalogue).
+  bool topic_ids = true;
 };
 
 struct SampleTopic {
   std::string name;   // e.g. "space opera" (the item's first category)
   std::string group;  // e.g. "fiction" (the item's second category)
   std::string medium; // e.g. "novel"
+  std::string id_prefix;  // e.g. "space": its items' ids with topic_ids ("space07"); letters only
 };
 
 struct SampleWorld {

@@ -37,6 +37,7 @@ ojson world_parameters(const SampleWorldOptions& o) {
   p["delta"] = o.delta;
   p["local_share"] = o.local_share;
   p["epoch"] = o.epoch;
+  p["item_ids"] = o.topic_ids ? "topic" : "numeric";
   return p;
 }
 
@@ -65,7 +66,7 @@ std::string world_json(const SampleWorld& w) {
                "rating = clamp(round(1.5 + 3.5 satisfaction + 0.5 noise), 1, 5), noise ~ N(0, 1)"},
               false);
   std::vector<ojson> rows;
-  for (const auto& t : w.topics) rows.push_back({{"name", t.name}, {"group", t.group}, {"medium", t.medium}});
+  for (const auto& t : w.topics) rows.push_back({{"name", t.name}, {"group", t.group}, {"medium", t.medium}, {"id_prefix", t.id_prefix}});
   append_rows(out, "topics", rows, false);
   rows.clear();
   for (size_t i = 0; i < w.item_topic.size(); ++i)
@@ -169,8 +170,8 @@ void load_truth(SampleWorld& w, const std::string& path) {
   const ojson j = parse_json(file_read_all(path), path);
   if (field_string(j, "generator", path) != kGenerator) throw Error(path + ": field 'generator' is not '" + std::string(kGenerator) + "'");
   const int version = static_cast<int>(field_number(j, "version", path));
-  if (version != kSampleWorldVersion)
-    throw Error(path + ": field 'version' is " + std::to_string(version) + ", this build reads version " +
+  if (version < 1 || version > kSampleWorldVersion)  // version 1: numeric item ids, no id prefixes
+    throw Error(path + ": field 'version' is " + std::to_string(version) + ", this build reads versions 1 to " +
                 std::to_string(kSampleWorldVersion));
   const ojson& seed = field(j, "seed", path);
   if (!seed.is_number_unsigned()) throw Error(path + ": field 'seed' must be a non-negative integer");
@@ -189,6 +190,12 @@ void load_truth(SampleWorld& w, const std::string& path) {
   o.delta = field_number(p, "delta", pw);
   o.local_share = field_number(p, "local_share", pw);
   o.epoch = static_cast<int64_t>(field_number(p, "epoch", pw));
+  o.topic_ids = false;
+  if (version >= 2) {
+    const std::string ids = field_string(p, "item_ids", pw);
+    if (ids != "topic" && ids != "numeric") throw Error(pw + ": field 'item_ids' must be \"topic\" or \"numeric\", got \"" + ids + "\"");
+    o.topic_ids = ids == "topic";
+  }
 
   std::map<std::string, int32_t> topic_index;
   const ojson& topics = field(j, "topics", path);
@@ -196,7 +203,8 @@ void load_truth(SampleWorld& w, const std::string& path) {
   for (size_t t = 0; t < topics.size(); ++t) {
     const std::string where = path + " topics[" + std::to_string(t) + "]";
     SampleTopic topic{field_string(topics[t], "name", where), field_string(topics[t], "group", where),
-                      field_string(topics[t], "medium", where)};
+                      field_string(topics[t], "medium", where),
+                      version >= 2 ? field_string(topics[t], "id_prefix", where) : std::string()};
     if (!topic_index.emplace(topic.name, static_cast<int32_t>(t)).second) throw Error(where + ": topic '" + topic.name + "' twice");
     w.topics.push_back(topic);
   }
@@ -333,6 +341,7 @@ std::string sample_world_readme(const SampleWorld& w) {
   if (o.n_items != defaults.n_items) command += " --items " + std::to_string(o.n_items);
   if (o.n_users != defaults.n_users) command += " --users " + std::to_string(o.n_users);
   if (o.n_topics != defaults.n_topics) command += " --topics " + std::to_string(o.n_topics);
+  if (!o.topic_ids) command += " --numeric-ids";
   command += " --out <folder>";
   std::string topics;
   for (size_t t = 0; t < w.topics.size(); ++t) topics += (t ? ", " : "") + w.topics[t].name;
@@ -352,6 +361,9 @@ std::string sample_world_readme(const SampleWorld& w) {
     << "  import with `--format generic`. Items have a title, categories (topic and group), 3-5 tags (some\n"
     << "  items carry the business tag `local`), a creator, a one-sentence text and attributes (year,\n"
     << "  format, length, price). Interactions are in time order (unix seconds).\n"
+    << (o.topic_ids ? "  Item ids name their topic and number its items (`noir07`), so a small model can choose by topic\n"
+                      "  (docs/results.md); `--numeric-ids` writes `i0001`, ... instead.\n"
+                    : "")
     << "- `world.json`: the hidden truth. Each user's tastes (weights over 1-3 topics) and novelty appetite,\n"
     << "  each item's topic, latent popularity (long-tailed, Zipf-like) and quality, the model's formulas\n"
     << "  and parameters, and the seed. Recommenders must not read it; RecForge uses it to score how good\n"

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <regex>
 #include <set>
 
 namespace {
@@ -277,6 +278,74 @@ class TestSampleWorld : public QObject {
     QCOMPARE(a.back().gini, b.back().gini);
   }
 
+  // Topic ids: the topic's prefix and the item's number within its topic, counted in catalogue order and
+  // padded to the widest topic's count; numeric ids: "i" and the catalogue index, at least four digits.
+  void item_ids_data() {
+    QTest::addColumn<bool>("topic_ids");
+    QTest::addColumn<int>("items");
+    QTest::addColumn<int>("topics");
+    QTest::newRow("topic, 300 in 12") << true << 300 << 12;
+    QTest::newRow("topic, 1200 in 12") << true << 1200 << 12;
+    QTest::newRow("numeric, 300") << false << 300 << 12;
+  }
+  void item_ids() {
+    QFETCH(bool, topic_ids);
+    QFETCH(int, items);
+    QFETCH(int, topics);
+    rf::SampleWorldOptions o = sized(items, 20, topics);
+    o.topic_ids = topic_ids;
+    const rf::SampleWorld w = rf::sample_world_generate(o);
+    std::map<int32_t, int> seen;
+    std::set<std::string> ids;
+    for (size_t i = 0; i < w.dataset.items.size(); ++i) {
+      const std::string& id = w.dataset.items[i].id;
+      QVERIFY2(ids.insert(id).second, id.c_str());
+      const rf::SampleTopic& t = w.topics[static_cast<size_t>(w.item_topic[i])];
+      QCOMPARE(t.name, w.dataset.items[i].categories.at(0));
+      char want[32];
+      if (topic_ids) {
+        const int width = items / topics >= 100 ? 3 : 2;  // topics are balanced: items / topics each
+        std::snprintf(want, sizeof want, "%s%0*d", t.id_prefix.c_str(), width, ++seen[w.item_topic[i]]);
+      } else {
+        std::snprintf(want, sizeof want, "i%04d", static_cast<int>(i) + 1);
+      }
+      QCOMPARE(id, std::string(want));
+    }
+    // Every prefix is letters only (a tokenizer splits it from the digits) and names one topic.
+    std::set<std::string> prefixes;
+    for (const auto& t : w.topics) {
+      QVERIFY(!t.id_prefix.empty() && prefixes.insert(t.id_prefix).second);
+      for (char c : t.id_prefix) QVERIFY2(c >= 'a' && c <= 'z', t.id_prefix.c_str());
+    }
+    QCOMPARE(w.dataset.users.front().id, std::string("u0001"));
+  }
+
+  // A world written by version 1 (numeric ids, no "item_ids" parameter, no "id_prefix") still loads.
+  void load_reads_version_1() {
+    QTemporaryDir tmp;
+    const std::string dir = tmp.path().toStdString();
+    rf::SampleWorldOptions o = sized(24, 6, 3);
+    o.topic_ids = false;
+    rf::sample_world_write(rf::sample_world_generate(o), dir);
+    std::string truth = rf::file_read_all(dir + "/world.json");
+    truth = std::regex_replace(truth, std::regex(R"(,"id_prefix":"[a-z]+")"), "");
+    truth = std::regex_replace(truth, std::regex(R"(,"item_ids":"numeric")"), "");
+    truth = std::regex_replace(truth, std::regex(R"("version": 2)"), "\"version\": 1");
+    QVERIFY(truth.find("id_prefix") == std::string::npos && truth.find("\"version\": 1") != std::string::npos);
+    write_text(dir + "/world.json", truth);
+    const rf::SampleWorld back = rf::sample_world_load(dir);
+    QVERIFY(!back.options.topic_ids);
+    QCOMPARE(back.dataset.items[0].id, std::string("i0001"));
+    truth = std::regex_replace(truth, std::regex(R"("version": 1)"), "\"version\": 3");
+    write_text(dir + "/world.json", truth);
+    try {
+      rf::sample_world_load(dir);
+      QFAIL("version 3 did not throw");
+    } catch (const rf::Error& e) {
+      QVERIFY2(std::string(e.what()).find("version") != std::string::npos, e.what());
+    }
+  }
+
   void files_import_as_generic() {
     const rf::SampleWorld& w = default_world();
     rf::ImportOptions options;
@@ -330,7 +399,7 @@ class TestSampleWorld : public QObject {
                e.what());
     }
     rf::sample_world_write(small, dir);
-    write_text(dir + "/interactions.csv", "user,item,time,rating\nu0001,i0001,12,4\nu0001,nope,13,4\n");
+    write_text(dir + "/interactions.csv", "user,item,time,rating\nu0001," + small.dataset.items[0].id + ",12,4\nu0001,nope,13,4\n");
     try {
       rf::sample_world_load(dir);
       QFAIL("an unknown item did not throw");

@@ -40,7 +40,7 @@ std::vector<rf::TrajectoryRow> step_rows(int64_t run) {
     t.user = user;
     t.prompt = "Recommend for user " + std::to_string(user);
     t.completion = completion;
-    t.parsed = {{"format_ok", format_ok}, {"items", items}, {"targets", {"i0002"}}, {"problems", nlohmann::json::array()}};
+    t.parsed = {{"format_ok", format_ok}, {"items", items}, {"targets", {"romance01"}}, {"problems", nlohmann::json::array()}};
     t.rewards = nlohmann::json::array({{{"name", "ndcg"}, {"weight", 1.0}, {"value", total}, {"weighted", total}, {"explanation", "NDCG@10 of the list"}},
                                        {{"name", "format"}, {"weight", 0.5}, {"value", format_ok ? 0.0 : -1.0},
                                         {"weighted", format_ok ? 0.0 : -0.5}, {"explanation", "tags and answer parse"}}});
@@ -49,11 +49,11 @@ std::vector<rf::TrajectoryRow> step_rows(int64_t run) {
     t.tokens = 20 + index;
     rows.push_back(t);
   };
-  add(0, 0, 3, 1.0, true, "<think>likes gardening</think><answer>[i0001, i0002]</answer>", {"i0001", "i0002"});
-  add(0, 1, 3, 1.0, true, "<think>same</think><answer>[i0002, i0001]</answer>", {"i0002", "i0001"});
-  add(1, 0, 5, 0.5, true, "<think>romance fan</think><answer>[i0003]</answer>", {"i0003"});
+  add(0, 0, 3, 1.0, true, "<think>likes gardening</think><answer>[garden01, romance01]</answer>", {"garden01", "romance01"});
+  add(0, 1, 3, 1.0, true, "<think>same</think><answer>[romance01, garden01]</answer>", {"romance01", "garden01"});
+  add(1, 0, 5, 0.5, true, "<think>romance fan</think><answer>[cosy01]</answer>", {"cosy01"});
   add(1, 1, 5, -0.2, false, "no tags at all", {});
-  add(1, 2, 5, 0.9, true, "<think>mystery</think><answer>[i0002, i0003]</answer>", {"i0002", "i0003"});
+  add(1, 2, 5, 0.9, true, "<think>mystery</think><answer>[romance01, cosy01]</answer>", {"romance01", "cosy01"});
   return rows;
 }
 
@@ -92,8 +92,8 @@ class TestTrajectoryPanel : public QObject {
     QTest::newRow("top 2") << false << false << 2 << -1LL << "" << QList<int>{0, 1};
     QTest::newRow("bottom 2") << false << false << -2 << -1LL << "" << QList<int>{3, 2};
     QTest::newRow("user 5, top 1") << false << false << 1 << 5LL << "" << QList<int>{4};
-    QTest::newRow("search, any case") << false << false << 0 << -1LL << "ROMANCE" << QList<int>{2};
-    QTest::newRow("search the answer") << false << false << 0 << -1LL << "i0003" << QList<int>{2, 4};
+    QTest::newRow("search, any case") << false << false << 0 << -1LL << "FAN" << QList<int>{2};
+    QTest::newRow("search the answer") << false << false << 0 << -1LL << "cosy01" << QList<int>{2, 4};
   }
   void filters() {
     QFETCH(bool, format_failures);
@@ -140,7 +140,7 @@ class TestTrajectoryPanel : public QObject {
     const int64_t run = rf::run_store_create_run(db, "with tokens", "grpo", rf::run_config_to_json(c), "finished");
     std::vector<rf::TrajectoryRow> rows = step_rows(run);
     const std::string prefill = "Let me think.\n<think>";
-    const std::string generated = "likes gardening</think><answer>[i0001, i0002]</answer>";
+    const std::string generated = "likes gardening</think><answer>[garden01, romance01]</answer>";
     rows[0].completion = prefill + generated;
     rows[0].token_ids = tok.encode(generated);
     for (size_t k = 0; k < rows[0].token_ids.size(); ++k) rows[0].token_logprobs.push_back(-0.25f * static_cast<float>(k % 5));
@@ -190,8 +190,8 @@ class TestTrajectoryPanel : public QObject {
     QVERIFY(tree->topLevelItem(0)->text(0).contains("u0004"));  // user index 3 is the fourth user
 
     panel.showTrajectory(4);
-    QCOMPARE(panel.shownItems(), (QStringList{"i0002", "i0003"}));
-    QCOMPARE(panel.shownHits(), QStringList{"i0002"});
+    QCOMPARE(panel.shownItems(), (QStringList{"romance01", "cosy01"}));
+    QCOMPARE(panel.shownHits(), QStringList{"romance01"});
     auto* items = panel.findChild<QTableWidget*>("trajectoryItems");
     QCOMPARE(items->rowCount(), 2);
     QCOMPARE(items->item(0, 1)->text(), QString("Runaway Heir at Bath"));  // sample_data/items.jsonl
