@@ -41,6 +41,11 @@ int32_t tag_step(std::string_view tag, int32_t matched, char c) {
   return 0;
 }
 
+// `tag` extended by c after `matched` of its characters: the new count, or -1 when c does not go on.
+int32_t tag_next(std::string_view tag, int32_t matched, char c) {
+  return !tag.empty() && static_cast<size_t>(matched) < tag.size() && tag[static_cast<size_t>(matched)] == c ? matched + 1 : -1;
+}
+
 // The fewest tokens that spell `s` (one a byte when no token does).
 int32_t shortest_spelling(const TokenTexts& t, const std::string& s) {
   const size_t n = s.size();
@@ -103,14 +108,19 @@ ListAnswerConstraint::ListAnswerConstraint(std::shared_ptr<const TokenTexts> tex
   // which ones does not depend on anything written so far.
   for (int64_t v : texts_->no_text)
     if (!std::binary_search(spec_.end_ids.begin(), spec_.end_ids.end(), v)) reasoning_no_text_.push_back(v);
+  if (!spec_.think_close.empty()) think_open_ = "<" + spec_.think_close.substr(spec_.think_close.rfind('/') == 1 ? 2 : 1);
   if (!spec_.mentions) {
-    banned_ = spec_.end_ids;
-    for (int64_t v : texts_->with_lt) {
-      State s = state_;
-      if (!feed(s, texts_->text[static_cast<size_t>(v)])) banned_.push_back(v);
+    for (int opened = 0; opened < 2; ++opened) {
+      std::vector<int64_t>& banned = banned_[opened];
+      banned = spec_.end_ids;
+      for (int64_t v : texts_->with_lt) {
+        State s = state_;
+        s.opened = opened == 1;
+        if (!feed(s, texts_->text[static_cast<size_t>(v)])) banned.push_back(v);
+      }
+      std::sort(banned.begin(), banned.end());
+      banned.erase(std::unique(banned.begin(), banned.end()), banned.end());
     }
-    std::sort(banned_.begin(), banned_.end());
-    banned_.erase(std::unique(banned_.begin(), banned_.end()), banned_.end());
   }
   off_ = !feed(state_, spec_.prefix);
   if (!off_ && spec_.budget > 0 && reserve_ >= spec_.budget && state_.at == State::At::Text) close_reasoning();
@@ -122,15 +132,17 @@ void ListAnswerConstraint::close_reasoning() {
   state_.forced_at = 0;
   state_.tag = 0;
   state_.think = 0;
+  state_.open = 0;
   state_.id.clear();
   allowed_valid_ = false;
 }
 
-bool ListAnswerConstraint::in_tag() const { return state_.tag > 0 || state_.think > 0; }
+bool ListAnswerConstraint::in_tag() const { return state_.tag > 0 || state_.think > 0 || state_.open > 0; }
 
 const std::vector<int64_t>* ListAnswerConstraint::banned() {
-  if (off_ || state_.at != State::At::Text || spec_.mentions || in_tag() || banned_.empty()) return nullptr;
-  return &banned_;
+  const std::vector<int64_t>& banned = banned_[state_.opened ? 1 : 0];
+  if (off_ || state_.at != State::At::Text || spec_.mentions || in_tag() || banned.empty()) return nullptr;
+  return &banned;
 }
 
 std::string ListAnswerConstraint::phase() const {
@@ -149,29 +161,41 @@ bool ListAnswerConstraint::feed_char(State& s, char c) const {
   int32_t complete = -1;
   switch (s.at) {
     case State::At::Text:
-      if (spec_.mentions && c == '[') {
+      if (spec_.mentions && c == '[' && s.think == 0 && s.open == 0) {  // (inside a tag, '[' is refused below)
         s.at = State::At::Mention;
         s.id.clear();
         s.tag = 0;
-        s.think = 0;
         return std::find(s.named.begin(), s.named.end(), 0) != s.named.end();
       }
-      s.tag = tag_step(kOpenTag, s.tag, c);
-      if (s.tag == kOpenTagLen) {
-        s.at = State::At::Open;
-        s.tag = 0;
-        s.think = 0;
+      if (spec_.think_close.empty()) {  // '<' is free; "<answer>" opens the answer wherever it ends
+        s.tag = tag_step(kOpenTag, s.tag, c);
+        if (s.tag == kOpenTagLen) {
+          s.at = State::At::Open;
+          s.tag = 0;
+        }
         return true;
       }
-      if (!spec_.think_close.empty()) {
-        s.think = tag_step(spec_.think_close, s.think, c);
-        if (s.think == static_cast<int32_t>(spec_.think_close.size())) {  // the answer opens at once
-          s.at = State::At::Forced;
-          s.forced = std::string("\n") + kOpenTag;
-          s.forced_at = 0;
-          s.tag = 0;
-          s.think = 0;
-        }
+      if (s.think == 0 && s.open == 0 && c != '<') return true;  // plain text
+      {
+        // A tag is being written: c must go on with one the reasoning may write (see the header).
+        // A tag with nothing matched while another is begun is out of the running.
+        const bool begun = s.think > 0 || s.open > 0;
+        const int32_t think = begun && s.think == 0 ? -1 : tag_next(spec_.think_close, s.think, c);
+        const int32_t open = s.opened || (begun && s.open == 0) ? -1 : tag_next(think_open_, s.open, c);
+        if (think < 0 && open < 0) return false;
+        s.think = std::max(think, 0);
+        s.open = std::max(open, 0);
+      }
+      if (s.think == static_cast<int32_t>(spec_.think_close.size())) {
+        s.at = State::At::Forced;  // the answer opens at once
+        s.forced = std::string("\n") + kOpenTag;
+        s.forced_at = 0;
+        s.think = 0;
+        s.open = 0;
+      } else if (s.open == static_cast<int32_t>(think_open_.size())) {
+        s.opened = true;
+        s.open = 0;
+        s.think = 0;
       }
       return true;
     case State::At::Forced:

@@ -4,7 +4,11 @@
 // time, so any tokenisation of the answer is accepted ("[i0072, i0213" may come as "[", "i", "0072", ",",
 // " i", ... or in bigger pieces).
 //
-// The reasoning may not end the turn: the end ids come after "</answer>" only.
+// The reasoning may not end the turn: the end ids come after "</answer>" only. With `think_close`, a '<' in
+// the reasoning begins a tag the format needs and nothing else: think_close, or its opening tag ("<think>"
+// for "</think>") while that is not yet written — so the reasoning cannot write a second "<think>", open
+// the answer without closing the reasoning, or write a stray "</answer>", each a format failure the
+// parser would count. Without it '<' is free, and "<answer>" opens the answer wherever it is written.
 //
 // With `mentions`, the reasoning before the answer is held too, but only where it names an item: every
 // "[" there must open "[id]" with a pool id not named before (the way the List templates and teacher traces
@@ -62,8 +66,10 @@ class ListAnswerConstraint final : public TokenConstraint {
   // The automaton's state (public for the helpers in the .cpp).
   struct State {
     enum class At { Text, Mention, Forced, Open, Id, Space, Close, End } at = At::Text;
-    int32_t tag = 0;               // characters of "<answer>" matched at the end of the reasoning
-    int32_t think = 0;             // characters of think_close matched at the end of the reasoning
+    int32_t tag = 0;               // no think_close: characters of "<answer>" matched at the end of the reasoning
+    int32_t think = 0;             // characters of think_close written since the reasoning's last '<'
+    int32_t open = 0;              // characters of the opening tag ("<think>") written since that '<'
+    bool opened = false;           // the opening tag has been written (prefill included)
     std::string forced;            // Forced: the text to write before the answer's "[" ...
     int32_t forced_at = 0;         // ... and how much of it is written
     std::string id;                // the id being written (mention or answer)
@@ -85,8 +91,10 @@ class ListAnswerConstraint final : public TokenConstraint {
   int32_t written_ = 0;            // tokens advanced
   int32_t reserve_ = 0;            // list_answer_reserve, when there is a budget
   std::vector<int64_t> plain_;     // tokens with no '[' and no '<', not an end id: free in the reasoning when no tag is open
-  bool in_tag() const;             // the reasoning has begun "<answer>" or think_close
-  std::vector<int64_t> banned_;     // the end ids and the tokens that break the grammar, from a reasoning with no tag begun
+  bool in_tag() const;             // the reasoning has begun a tag
+  std::string think_open_;         // think_close's opening tag: "<think>" for "</think>" ("" without one)
+  std::vector<int64_t> banned_[2];  // the end ids and the tokens that break the grammar, from a reasoning with
+                                    // no tag begun, before [0] and after [1] the opening tag is written
   std::vector<int64_t> reasoning_no_text_;  // no-text ids the reasoning may write (not the end ids)
   std::vector<int64_t> allowed_;
   bool allowed_valid_ = false;

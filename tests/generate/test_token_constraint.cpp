@@ -111,25 +111,29 @@ bool mentions_prefix_ok(const std::string& text, const std::vector<std::string>&
   return true;
 }
 
-// Whether `text` (everything generated) can still become reasoning + "</think>\n<answer>" + a valid answer
-// (or reasoning + "<answer>" + a valid answer, when "<answer>" comes before any "</think>"). Written over
-// whole strings, independently of the constraint's character automaton.
+// Whether `text` (everything generated) can still become reasoning + "</think>\n<answer>" + a valid answer,
+// where every '<' of the reasoning starts "</think>" or, before the first one is complete, "<think>".
+// Written over whole strings, independently of the constraint's character automaton.
 bool think_close_prefix_ok(const std::string& text, const std::vector<std::string>& answers) {
-  const size_t think = text.find("</think>");
-  const size_t open = text.find("<answer>");
-  if (think == std::string::npos && open == std::string::npos) return true;
-  std::string rest, lead;
-  if (think != std::string::npos && (open == std::string::npos || think < open)) {
-    rest = text.substr(think + 8);
-    lead = "\n<answer>";
-  } else {
-    rest = text.substr(open + 8);
+  bool opened = false;
+  for (size_t i = text.find('<'); i != std::string::npos; i = text.find('<', i + 1)) {
+    const std::string rest = text.substr(i);
+    if (rest.rfind("</think>", 0) == 0) {
+      const std::string after = rest.substr(8);
+      for (const std::string& a : answers) {
+        const std::string whole = "\n<answer>" + a;
+        if (after.size() <= whole.size() && whole.compare(0, after.size(), after) == 0) return true;
+      }
+      return false;
+    }
+    if (!opened && rest.rfind("<think>", 0) == 0) {
+      opened = true;
+      continue;
+    }
+    const bool begun = std::string("</think>").rfind(rest, 0) == 0 || (!opened && std::string("<think>").rfind(rest, 0) == 0);
+    return begun;  // a tag still being written ends the text, or a '<' that starts no allowed tag
   }
-  for (const std::string& a : answers) {
-    const std::string whole = lead + a;
-    if (rest.size() <= whole.size() && whole.compare(0, rest.size(), rest) == 0) return true;
-  }
-  return false;
+  return true;
 }
 
 // A vocabulary written by hand, for counts that can be checked on paper.
@@ -363,10 +367,11 @@ class TestTokenConstraint : public QObject {
     QCOMPARE(d.phase(), std::string("off"));
   }
 
-  // With think_close, "</think>" opens the answer at once: along a scripted reasoning (a false start
-  // "</thin" included) and then a random walk, every step allows exactly the tokens the whole-string
-  // reference accepts (the end of turn never before the answer), and the text ends as reasoning +
-  // "</think>\n<answer>" + a valid answer.
+  // With think_close, "</think>" opens the answer at once: along a scripted reasoning and then a random
+  // walk, every step allows exactly the tokens the whole-string reference accepts (the end of turn never
+  // before the answer; no '<' but one that begins "</think>", or "<think>" once), and the text ends as
+  // reasoning + "</think>\n<answer>" + a valid answer. A false start ("</thin" and more text), a second
+  // "<think>", "<answer>" without "</think>" and a stray "</answer>" are all refused.
   void think_close_matches_brute_force_data() { mentions_match_brute_force_data(); }
   void think_close_matches_brute_force() {
     QFETCH(QString, tokenizer);
@@ -381,9 +386,21 @@ class TestTokenConstraint : public QObject {
         return think_close_prefix_ok(written + t, answers);
       });
       const std::vector<int64_t> got = constraint_lets_through(c, l.texts->size());
-      QVERIFY2(got == expected, ("after \"" + written + "\"").c_str());
+      std::string diff;
+      std::vector<int64_t> only_g, only_e;
+      std::set_difference(got.begin(), got.end(), expected.begin(), expected.end(), std::back_inserter(only_g));
+      std::set_difference(expected.begin(), expected.end(), got.begin(), got.end(), std::back_inserter(only_e));
+      for (size_t i = 0; i < std::min<size_t>(5, only_g.size()); ++i) diff += " allowed-only \"" + l.texts->text[static_cast<size_t>(only_g[i])] + "\"";
+      for (size_t i = 0; i < std::min<size_t>(5, only_e.size()); ++i) diff += " expected-only \"" + l.texts->text[static_cast<size_t>(only_e[i])] + "\"";
+      QVERIFY2(got == expected, ("after \"" + written + "\":" + diff).c_str());
     };
-    for (int32_t id : l.tokenizer.encode("<think>I pick i99 over </thin and then i12.</think>")) {
+    for (const char* wrong : {"<think>I pick </thin and", "<think>x<think>", "<think>x<answer>", "<think>x</answer>", "x<b>"}) {
+      rf::ListAnswerSpec w = spec;
+      w.prefix = wrong;
+      QVERIFY2(rf::ListAnswerConstraint(l.texts, w).phase() == "off", wrong);
+      QVERIFY(!think_close_prefix_ok(wrong, answers));
+    }
+    for (int32_t id : l.tokenizer.encode("<think>I pick i99 over i7 and then i12.</think>")) {
       QCOMPARE(c.phase(), std::string("free"));
       check();
       if (QTest::currentTestFailed()) return;
