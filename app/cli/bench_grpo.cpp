@@ -75,6 +75,7 @@ int bench_grpo(int argc, char** argv) {
                 {"device", "DEV", "cpu | cuda | cuda:N", "cpu"},
                 {"threads", "N", "intra-op threads (0 = auto)", "0"},
                 {"no-store", "", "do not store trajectories (the baseline of the store's cost)", ""},
+                {"no-shared-prompts", "", "score every completion as [prompt | completion] (the baseline of shared prompts)", ""},
                 {"seed", "N", "seed of the weights, prompts and sampling", "1234"}});
   if (!args.parse(argc, argv)) return 0;
   if (args.has("model") == args.has("config")) throw Error("bench grpo: give exactly one of --model DIR or --config FILE");
@@ -113,6 +114,7 @@ int bench_grpo(int argc, char** argv) {
   GrpoTrainerOptions to;
   to.config = run_config_default().grpo;
   to.config.num_generations = static_cast<int>(G);
+  to.share_prompts = !args.flag("no-shared-prompts");
   const int64_t micro = args.get_int("micro-batch") > 0 ? args.get_int("micro-batch") : B * G;
   if ((B * G) % micro != 0) throw Error("bench grpo: --micro-batch must divide prompts x generations (" + std::to_string(B * G) + ")");
   to.config.per_device_train_batch_size = static_cast<int>(micro);
@@ -208,6 +210,7 @@ int bench_grpo(int argc, char** argv) {
   j["params"] = cfg.parameter_count();
   j["device"] = opts.device.str();
   j["dtype"] = args.get("dtype");
+  j["shared_prompts"] = to.share_prompts;
   j["prompts"] = B;
   j["generations"] = G;
   j["prompt_len"] = P;

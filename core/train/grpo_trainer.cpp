@@ -9,6 +9,7 @@
 #include "train/grpo_loss.h"
 #include "train/lora_train.h"
 #include "train/lr_schedule.h"
+#include "train/shared_prefix.h"
 #include "train/token_logprobs.h"
 #include "util/error.h"
 #include "util/file_io.h"
@@ -56,6 +57,9 @@ struct MicroBatch {
   // softmax over that list. narrow_pos (K) indexes the M completion positions; narrow_ids (K, A) are the
   // allowed ids with the chosen one first, padded; narrow_valid (K, A) marks the real ones.
   at::Tensor narrow_pos, narrow_ids, narrow_valid;
+  // When rows repeat their prompt (GRPO groups), the same rows with each prompt run once; the hidden
+  // states come out in flat_index's order. shared.rows == 0: every row runs as [prompt | completion].
+  SharedPrefixRows shared;
   int64_t rows = 0, lc = 0;
 };
 
@@ -195,9 +199,28 @@ std::vector<int64_t> GrpoTrainer::step_prompts(int64_t step) const {
 namespace {
 
 MicroBatch micro_batch_make(const std::vector<GrpoPrompt>& prompts, const RolloutRows& rows, int64_t r0, int64_t r1,
-                            const std::vector<uint8_t>& truncated, int64_t pad_id, at::Device device) {
+                            const std::vector<uint8_t>& truncated, int64_t pad_id, at::Device device, bool share_prompts) {
   MicroBatch mb;
   mb.rows = r1 - r0;
+  if (share_prompts) {
+    std::vector<int64_t> distinct, row_prompt;  // prompt indices in order of appearance; each row's slot
+    std::vector<const std::vector<int64_t>*> prompt_ids, completion_ids;
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t p = rows.prompt[static_cast<size_t>(r)];
+      auto it = std::find(distinct.begin(), distinct.end(), p);
+      if (it == distinct.end()) {
+        distinct.push_back(p);
+        prompt_ids.push_back(&prompts[static_cast<size_t>(p)].ids);
+        it = distinct.end() - 1;
+      }
+      row_prompt.push_back(it - distinct.begin());
+      completion_ids.push_back(&rows.tokens[static_cast<size_t>(r)]);
+    }
+    bool nonempty = true;
+    for (const auto* p : prompt_ids) nonempty = nonempty && !p->empty();
+    if (static_cast<int64_t>(distinct.size()) < mb.rows && nonempty)
+      mb.shared = shared_prefix_rows_make(prompt_ids, row_prompt, completion_ids, pad_id, device);
+  }
   int64_t T = 0;
   for (int64_t r = r0; r < r1; ++r) {
     const auto& p = prompts[static_cast<size_t>(rows.prompt[static_cast<size_t>(r)])].ids;
@@ -272,11 +295,16 @@ struct CompletionLogprobs {
 // Log-probs of the completion tokens only: the lm_head runs on completion positions, never on the prompt's.
 CompletionLogprobs completion_logprobs(Transformer& model, const MicroBatch& mb, double temperature, int64_t chunk,
                                        bool with_entropy) {
-  ForwardBatch fb;
-  fb.input_ids = mb.input_ids;
-  const at::Tensor hidden = model.forward_hidden(fb);  // (n, T, C)
-  const int64_t T = mb.input_ids.size(1);
-  const at::Tensor h = hidden.narrow(1, 0, T - 1).reshape({-1, hidden.size(2)}).index_select(0, mb.flat_index);  // (M, C)
+  at::Tensor h;  // (M, C) the states that predict the completion tokens
+  if (mb.shared.rows > 0) {
+    h = shared_prefix_hidden(model, mb.shared);
+  } else {
+    ForwardBatch fb;
+    fb.input_ids = mb.input_ids;
+    const at::Tensor hidden = model.forward_hidden(fb);  // (n, T, C)
+    const int64_t T = mb.input_ids.size(1);
+    h = hidden.narrow(1, 0, T - 1).reshape({-1, hidden.size(2)}).index_select(0, mb.flat_index);
+  }
   const ChunkedLogprobs lp = chunked_token_logprobs(h, model.lm_head(), mb.targets, temperature, chunk, with_entropy);
   at::Tensor logp = lp.logprobs, entropy = lp.entropy;  // (M)
   if (mb.narrow_pos.defined()) {
@@ -296,7 +324,7 @@ CompletionLogprobs completion_logprobs(Transformer& model, const MicroBatch& mb,
     }
   }
   CompletionLogprobs out;
-  const auto f32 = at::TensorOptions().dtype(at::kFloat).device(hidden.device());
+  const auto f32 = at::TensorOptions().dtype(at::kFloat).device(h.device());
   out.logp = at::zeros({mb.rows * mb.lc}, f32).index_put({mb.out_index}, logp).view({mb.rows, mb.lc});
   if (with_entropy && entropy.defined())
     out.entropy = at::zeros({mb.rows * mb.lc}, f32).index_put({mb.out_index}, entropy).view({mb.rows, mb.lc});
@@ -387,7 +415,8 @@ GrpoStepResult GrpoTrainer::train_step() {
     const int64_t mbs = c.per_device_train_batch_size;
     std::vector<MicroBatch> micro;
     for (int64_t r0 = 0; r0 < N; r0 += mbs)
-      micro.push_back(micro_batch_make(prompts_, rows, r0, std::min(N, r0 + mbs), truncated, options_.pad_id, model_.device()));
+      micro.push_back(micro_batch_make(prompts_, rows, r0, std::min(N, r0 + mbs), truncated, options_.pad_id, model_.device(),
+                                      options_.share_prompts));
     t0 = Clock::now();
     std::vector<at::Tensor> old_logp(micro.size()), ref_logp(micro.size());
     if (c.num_iterations > 1 || reference_ != nullptr || (options_.lora && grpo_needs_reference(lo))) {

@@ -69,6 +69,7 @@ struct GrpoTrainerOptions {
   std::string base_model_name_or_path;    // written into adapter_config.json (LoRA checkpoints)
   std::vector<std::string> copy_files;    // copied into every checkpoint (tokenizer.json, ...)
   int64_t chunk_tokens = 0;               // lm_head chunk (0 = automatic)
+  bool share_prompts = true;              // score each prompt's G completions with the prompt run once (shared_prefix.h)
   // Constrained decoding of the rollouts: the constraint of one completion of prompt `prompt` (index into
   // the trainer's prompts; null: free). Empty: no constraints.
   std::function<std::unique_ptr<TokenConstraint>(int64_t prompt)> constraint;

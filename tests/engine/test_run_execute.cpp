@@ -552,6 +552,48 @@ class TestRunExecute : public QObject {
     QVERIFY2(h_free > 1.0, std::to_string(h_free).c_str());
   }
 
+  // Running each prompt once for its G completions (shared_prefix.h) changes no number of a step beyond
+  // float32 order: the same rollouts, then the same loss, gradient norm, entropy and KL (β > 0 and μ = 2
+  // run the reference and old log-prob passes through it too) as with every row run whole.
+  void grpo_shared_prompts_change_no_number() {
+    auto step = [&](bool share) {
+      rf::RunModel m = rf::run_model_load(rf::run_sample_model_dir(project_), rf::run_model_load_options("cpu", "float32"));
+      std::vector<rf::GrpoPrompt> prompts;
+      for (const char* text : {"The user likes mysteries and", "Recommend three"}) {
+        const auto ids = m.tokenizer->encode(text);
+        prompts.push_back({std::vector<int64_t>(ids.begin(), ids.end()), ""});
+      }
+      rf::GrpoScoreFn score = [&](const std::vector<int64_t>&, const std::vector<std::string>& completions, int64_t) {
+        rf::GrpoScores s;
+        s.names = {"len"};
+        s.weights = {1.0};
+        for (const std::string& c : completions) {
+          s.components.push_back({static_cast<double>(c.size() % 5)});
+          s.totals.push_back(s.components.back()[0]);
+        }
+        return s;
+      };
+      rf::GrpoTrainerOptions o;
+      o.config = rf::test::sample_grpo_config(1, 0).grpo;
+      o.config.max_completion_length = 8;
+      o.config.beta = 0.04;
+      o.config.num_iterations = 2;
+      o.share_prompts = share;
+      o.decode = [&](const std::vector<int64_t>& ids) { return rf::run_model_decode(m, ids); };
+      rf::RunModel ref = rf::run_model_load(rf::run_sample_model_dir(project_), rf::run_model_load_options("cpu", "float32"));
+      rf::GrpoTrainer trainer(*m.model, prompts, score, o, ref.model.get());
+      return trainer.train_step();
+    };
+    const rf::GrpoStepResult whole = step(false), shared = step(true);
+    QCOMPARE(shared.rollouts.size(), whole.rollouts.size());
+    for (size_t i = 0; i < whole.rollouts.size(); ++i) QCOMPARE(shared.rollouts[i].token_ids, whole.rollouts[i].token_ids);
+    for (const char* name : {"loss", "grad_norm", "entropy", "kl"}) {
+      const double a = rf::grpo_metric_get(whole.metrics, name), b = rf::grpo_metric_get(shared.metrics, name);
+      QVERIFY2(std::isfinite(a) && std::abs(a - b) <= 1e-4 * std::max(1.0, std::abs(a)),
+               (std::string(name) + ": " + std::to_string(a) + " vs " + std::to_string(b)).c_str());
+    }
+  }
+
   void sft_resume_continues_the_same_curves() {
     const int64_t straight = rf::run_create(project_, sft_config(8));
     rf::RunControl c1;

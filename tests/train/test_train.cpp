@@ -12,6 +12,7 @@
 #include "train/grad_clip.h"
 #include "train/lora_train.h"
 #include "train/lr_schedule.h"
+#include "train/shared_prefix.h"
 #include "train/token_logprobs.h"
 #include "util/error.h"
 #include "util/file_io.h"
@@ -280,6 +281,89 @@ class TestTrain : public QObject {
     expect_error([&] { rf::token_logprobs(*model, ids, {}, {}, 0.0); }, "temperature");
     expect_error([&] { rf::chunked_token_logprobs(at::zeros({2, 64}), model->lm_head(), at::tensor({1, 64}, at::kLong)); },
                  "target id 64 is outside the vocabulary");
+  }
+
+  // --- prompts shared by several completions (GRPO groups) --------------------------------------------
+
+  // The reference: every row alone as [prompt | completion] (no padding, no cache), the hidden state at
+  // each position that predicts a completion token. Shared-prompt states and gradients must match it.
+  void shared_prefix_matches_rows_alone_data() {
+    QTest::addColumn<QList<int>>("prompt_lengths");
+    QTest::addColumn<QList<int>>("row_prompt");
+    QTest::addColumn<QList<int>>("completion_lengths");
+    QTest::addColumn<bool>("tied");
+    QTest::newRow("one prompt, four completions") << QList<int>{7} << QList<int>{0, 0, 0, 0} << QList<int>{3, 5, 1, 4} << false;
+    QTest::newRow("two prompts of other lengths") << QList<int>{5, 9} << QList<int>{0, 0, 0, 1, 1, 1}
+                                                  << QList<int>{4, 1, 7, 2, 3, 6} << false;
+    QTest::newRow("an empty completion, tied head") << QList<int>{6, 2} << QList<int>{0, 1, 0, 1}
+                                                     << QList<int>{3, 0, 2, 5} << true;
+  }
+
+  void shared_prefix_matches_rows_alone() {
+    QFETCH(QList<int>, prompt_lengths);
+    QFETCH(QList<int>, row_prompt);
+    QFETCH(QList<int>, completion_lengths);
+    QFETCH(bool, tied);
+    auto model = rf::Transformer::random(tiny_config(64, 64, 2, tied), 5);
+    model->set_requires_grad(true);
+    std::vector<std::vector<int64_t>> prompts, completions;
+    for (int i = 0; i < prompt_lengths.size(); ++i) {
+      at::Tensor t = random_ids(1, prompt_lengths[i], 64, 10 + i);
+      prompts.emplace_back(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+    }
+    for (int i = 0; i < completion_lengths.size(); ++i) {
+      at::Tensor t = random_ids(1, std::max(completion_lengths[i], 1), 64, 20 + i);
+      completions.emplace_back(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + completion_lengths[i]);
+    }
+    // Reference, row by row.
+    std::vector<at::Tensor> ref_parts;
+    for (int r = 0; r < row_prompt.size(); ++r) {
+      const auto& p = prompts[static_cast<size_t>(row_prompt[r])];
+      const auto& c = completions[static_cast<size_t>(r)];
+      if (c.empty()) continue;
+      std::vector<int64_t> ids = p;
+      ids.insert(ids.end(), c.begin(), c.end());
+      rf::ForwardBatch fb;
+      fb.input_ids = at::tensor(ids, at::kLong).view({1, -1});
+      const at::Tensor hidden = model->forward_hidden(fb);  // (1, P + L, C)
+      ref_parts.push_back(hidden[0].narrow(0, static_cast<int64_t>(p.size()) - 1, static_cast<int64_t>(c.size())));
+    }
+    const at::Tensor ref = at::cat(ref_parts, 0);  // (M, C)
+    std::vector<const std::vector<int64_t>*> pp, cp;
+    for (const auto& p : prompts) pp.push_back(&p);
+    for (const auto& c : completions) cp.push_back(&c);
+    std::vector<int64_t> rp(row_prompt.begin(), row_prompt.end());
+    const rf::SharedPrefixRows rows = rf::shared_prefix_rows_make(pp, rp, cp, 0, at::kCPU);
+    QCOMPARE(rows.prompts, int64_t(prompt_lengths.size()));
+    const at::Tensor got = rf::shared_prefix_hidden(*model, rows);
+    QCOMPARE(got.sizes(), ref.sizes());
+    QVERIFY2(at::allclose(got, ref, 1e-5, 1e-5), "hidden states differ from the rows run alone");
+
+    // Gradients of the same scalar through both paths.
+    const at::Tensor probe = at::randn(ref.sizes(), at::make_generator<at::CPUGeneratorImpl>(3));
+    auto grads = [&](const at::Tensor& h) {
+      for (auto& [name, w] : model->named_parameters())
+        if (w.grad().defined()) w.mutable_grad().zero_();
+      (h * probe).sum().backward(at::Tensor(), true);
+      std::vector<at::Tensor> g;
+      for (auto& [name, w] : model->named_parameters()) g.push_back(w.grad().defined() ? w.grad().clone() : at::zeros_like(w));  // lm_head: unused
+      return g;
+    };
+    const std::vector<at::Tensor> g_ref = grads(ref), g_got = grads(got);
+    QCOMPARE(g_got.size(), g_ref.size());
+    // float32 summation order differs (G rows' gradients meet in one prompt pass): compare each
+    // parameter's gradient against its own scale (the largest entries reach ~200 here).
+    for (size_t i = 0; i < g_ref.size(); ++i) {
+      const double diff = (g_got[i] - g_ref[i]).abs().max().item<double>(), scale = g_ref[i].abs().max().item<double>();
+      QVERIFY2(diff <= 1e-5 * scale + 1e-6, model->named_parameters()[i].first.c_str());
+    }
+  }
+
+  void shared_prefix_rejects_bad_rows() {
+    const std::vector<int64_t> p = {1, 2}, empty, c = {3};
+    expect_error([&] { rf::shared_prefix_rows_make({&empty}, {0}, {&c}, 0, at::kCPU); }, "empty prompt");
+    expect_error([&] { rf::shared_prefix_rows_make({&p}, {1}, {&c}, 0, at::kCPU); }, "row 0 names prompt 1");
+    expect_error([&] { rf::shared_prefix_rows_make({&p}, {0, 0}, {&c}, 0, at::kCPU); }, "one completion per row");
   }
 
   // --- AdamW ---------------------------------------------------------------------------------------
