@@ -12,6 +12,7 @@
 #include "data/dataset_store.h"
 #include "engine/run_setup.h"
 #include "engine/sample_project.h"
+#include "eval/mean_difference.h"
 #include "store/project.h"
 #include "teacher/pretrain_corpus.h"
 #include "teacher/teacher_traces.h"
@@ -43,6 +44,23 @@ double mean_of(const std::vector<double>& v, size_t from, size_t to) {
   if (to <= from) return NAN;
   return std::accumulate(v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(to), 0.0) /
          static_cast<double>(to - from);
+}
+
+// b's per-user values of `metric` at its last evaluation minus a's (both evaluated on the same prompts).
+MeanDifference paired_rows(const RunOutcome& a, const RunOutcome& b, const std::string& metric) {
+  const auto ia = a.last_eval_rows.find(metric), ib = b.last_eval_rows.find(metric);
+  if (ia == a.last_eval_rows.end() || ib == b.last_eval_rows.end()) return {NAN, NAN, 0};
+  return mean_difference_paired(ia->second, ib->second);
+}
+
+// "+0.0224, standard error 0.0087: beyond twice it" or "... within twice it".
+std::string noise_text(const MeanDifference& d) {
+  char text[128];
+  if (!std::isfinite(d.se))
+    std::snprintf(text, sizeof text, "%+.4f, no standard error (fewer than two values)", d.difference);
+  else
+    std::snprintf(text, sizeof text, "%+.4f, standard error %.4f: %s twice it", d.difference, d.se, d.beyond() ? "beyond" : "within");
+  return text;
 }
 
 void set_reward_weight(RunConfig& c, const std::string& name, double w) {
@@ -223,40 +241,46 @@ int cmd_demo(int argc, char** argv) {
   std::snprintf(label, sizeof label, "GRPO div=%g", high);
   rows.emplace_back(label, grpo_r[1].last_eval);
   const std::vector<std::string> cols = {"recall@10", "ndcg@10", "ilad", "novelty", "satisfaction"};
+  // Each check with its noise: a gap of a few hundredths on 60 users can be chance (docs/results.md).
+  // Model against model is paired (the same users and pools, so each user's own difficulty cancels);
+  // the reward's first steps against its last are two sets of steps (independent samples).
   const auto& rw = grpo_r[0].rewards;
   const size_t n = rw.size(), w10 = std::min<size_t>(10, n / 2);
   const double first = mean_of(rw, 0, w10), last = mean_of(rw, n - w10, n);
+  const MeanDifference rise = mean_difference_independent(std::vector<double>(rw.begin(), rw.begin() + static_cast<std::ptrdiff_t>(w10)),
+                                                          std::vector<double>(rw.end() - static_cast<std::ptrdiff_t>(w10), rw.end()));
   const double sft_ndcg = run_metric(sft_r.last_eval, "ndcg@10"), grpo_ndcg = run_metric(grpo_r[0].last_eval, "ndcg@10");
   const double ilad0 = run_metric(grpo_r[0].last_eval, "ilad"), ilad1 = run_metric(grpo_r[1].last_eval, "ilad");
+  const MeanDifference acc = paired_rows(sft_r, grpo_r[0], "ndcg@10"), div = paired_rows(grpo_r[0], grpo_r[1], "ilad");
   const bool ok_reward = last > first, ok_acc = grpo_ndcg >= sft_ndcg, ok_div = ilad1 > ilad0;
-  // Two runs' ILAD on 60 users differ by chance too: the standard error of the difference says by how much.
-  const double se0 = run_metric(grpo_r[0].last_eval, "ilad_se"), se1 = run_metric(grpo_r[1].last_eval, "ilad_se");
-  const double ilad_diff = ilad1 - ilad0, ilad_diff_se = std::sqrt(se0 * se0 + se1 * se1);
-  const bool div_clear = std::isfinite(ilad_diff_se) && ilad_diff > 2.0 * ilad_diff_se;
+  const bool rise_clear = ok_reward && rise.beyond(), acc_worse = !ok_acc && acc.beyond(), div_clear = ok_div && div.beyond();
   const double total = seconds_since(t_start);
+  auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
   if (out.json) {
     json table = json::object();
     for (const auto& [name, m] : rows) {
       json r = json::object();
-      for (const auto& [k, v] : m) r[k] = std::isfinite(v) ? json(v) : json(nullptr);
+      for (const auto& [k, v] : m) r[k] = finite(v);
       table[name] = r;
     }
     std::printf("%s\n", json({{"event", "summary"}, {"project", project}, {"runs", {sft_id, grpo_r[0].run, grpo_r[1].run}}, {"table", table},
-                              {"reward_first10", first}, {"reward_last10", last},
-                              {"ilad_difference", ilad_diff}, {"ilad_difference_se", std::isfinite(ilad_diff_se) ? json(ilad_diff_se) : json(nullptr)},
-                              {"checks", {{"reward_rises", ok_reward}, {"grpo_at_least_sft_ndcg", ok_acc}, {"diversity_raises_ilad", ok_div},
-                              {"diversity_beyond_noise", div_clear}}}, {"seconds", total}}).dump().c_str());
+                              {"reward_first10", first}, {"reward_last10", last}, {"reward_rise", rise.difference}, {"reward_rise_se", finite(rise.se)},
+                              {"ndcg_difference", acc.difference}, {"ndcg_difference_se", finite(acc.se)},
+                              {"ilad_difference", div.difference}, {"ilad_difference_se", finite(div.se)},
+                              {"checks", {{"reward_rises", ok_reward}, {"reward_rises_beyond_noise", rise_clear},
+                                          {"grpo_at_least_sft_ndcg", ok_acc}, {"grpo_below_sft_beyond_noise", acc_worse},
+                                          {"diversity_raises_ilad", ok_div}, {"diversity_beyond_noise", div_clear}}},
+                              {"seconds", total}}).dump().c_str());
   } else {
     std::printf("\nheld-out users (%d, their test interaction; List recipe, pools of %d):\n", base.eval.users, base.data.pool_size);
     cli_print_metrics_table(rows, cols);
-    std::printf("\nchecks:\n");
-    std::printf("  [%s] GRPO reward rises: mean of the first %zu steps %.3f -> last %zu steps %.3f\n", ok_reward ? "ok" : "NO", w10, first, w10, last);
-    std::printf("  [%s] GRPO at least as accurate as SFT: NDCG@10 %.4f vs %.4f\n", ok_acc ? "ok" : "NO", grpo_ndcg, sft_ndcg);
-    char se_text[96];
-    std::snprintf(se_text, sizeof se_text, "%s twice its standard error (%.4f)%s", div_clear ? "more than" : "within", ilad_diff_se,
-                  div_clear ? "" : ": noise at this size");
-    std::printf("  [%s] a high diversity weight raises ILAD: %.4f (weight %g) vs %.4f (weight 0): %+.4f, %s\n", ok_div ? "ok" : "NO", ilad1,
-                high, ilad0, ilad_diff, se_text);
+    std::printf("\nchecks (a difference within twice its standard error is noise at this size):\n");
+    std::printf("  [%s] GRPO reward rises: mean of the first %zu steps %.3f -> last %zu steps %.3f: %s\n", ok_reward ? "ok" : "NO", w10, first,
+                w10, last, noise_text(rise).c_str());
+    std::printf("  [%s] GRPO at least as accurate as SFT: NDCG@10 %.4f vs %.4f: %s (paired over the users)\n", ok_acc ? "ok" : "NO", grpo_ndcg,
+                sft_ndcg, noise_text(acc).c_str());
+    std::printf("  [%s] a high diversity weight raises ILAD: %.4f (weight %g) vs %.4f (weight 0): %s (paired over the users)\n",
+                ok_div ? "ok" : "NO", ilad1, high, ilad0, noise_text(div).c_str());
     std::printf("done in %.0f s; runs %lld, %lld, %lld in %s (recforge-cli runs --project %s)\n", total, static_cast<long long>(sft_id),
                 static_cast<long long>(grpo_r[0].run), static_cast<long long>(grpo_r[1].run), project.c_str(), project.c_str());
   }

@@ -4,6 +4,7 @@
 #include "data/prompt_context.h"
 #include "engine/run_constraint.h"
 #include "eval/baseline_factory.h"
+#include "eval/mean_difference.h"
 #include "eval/metrics.h"
 #include "generate/generate.h"
 #include "retrieval/bm25_index.h"
@@ -83,33 +84,22 @@ ModelAnswers run_eval_model_answers(RunModel& m, const std::vector<RecipePrompt>
   return out;
 }
 
-namespace {
-
-// The standard error of a mean (sample standard deviation / sqrt(n)); NaN below two values.
-double ilad_standard_error(const std::vector<double>& v) {
-  if (v.size() < 2) return NAN;
-  const double n = static_cast<double>(v.size());
-  const double mean = std::accumulate(v.begin(), v.end(), 0.0) / n;
-  double ss = 0;
-  for (double x : v) ss += (x - mean) * (x - mean);
-  return std::sqrt(ss / (n - 1.0)) / std::sqrt(n);
-}
-
-}  // namespace
-
 RunMetrics run_eval_list_metrics(const RewardContext& context, const std::vector<RecipePrompt>& prompts,
-                                 const std::vector<std::vector<int32_t>>& lists, int k, const SampleWorld* world) {
+                                 const std::vector<std::vector<int32_t>>& lists, int k, const SampleWorld* world,
+                                 RunMetricRows* rows) {
   if (lists.size() != prompts.size()) throw Error("run_eval_list_metrics: one list per prompt");
   const Dataset& ds = *context.dataset;
   const RewardCatalogue& cat = context.catalogue;
   double recall = 0, ndcg = 0, ilad = 0, novelty = 0, satisfaction = 0;
-  std::vector<double> ilads;  // per list, for the standard error of the mean
+  std::vector<double> ilads, recalls, ndcgs;  // per list: the standard error, paired comparisons
   int64_t with_novelty = 0, with_world = 0;
   std::vector<std::vector<int32_t>> cut(lists.size());
   for (size_t i = 0; i < lists.size(); ++i) {
     cut[i].assign(lists[i].begin(), lists[i].begin() + std::min<std::ptrdiff_t>(k, static_cast<std::ptrdiff_t>(lists[i].size())));
-    recall += metric_recall_at(cut[i], prompts[i].targets, k);
-    ndcg += metric_ndcg_at(cut[i], prompts[i].targets, k);
+    recalls.push_back(metric_recall_at(cut[i], prompts[i].targets, k));
+    ndcgs.push_back(metric_ndcg_at(cut[i], prompts[i].targets, k));
+    recall += recalls.back();
+    ndcg += ndcgs.back();
     std::vector<std::vector<int32_t>> cats;
     for (int32_t it : cut[i]) cats.push_back(cat.category_ids[static_cast<size_t>(it)]);
     ilads.push_back(list_ilad_jaccard(cats));
@@ -137,10 +127,15 @@ RunMetrics run_eval_list_metrics(const RewardContext& context, const std::vector
   RunMetrics m = {{"recall@" + ks, recall / n},
                   {"ndcg@" + ks, ndcg / n},
                   {"ilad", ilad / n},
-                  {"ilad_se", ilad_standard_error(ilads)},
+                  {"ilad_se", mean_standard_error(ilads)},
                   {"novelty", with_novelty ? novelty / static_cast<double>(with_novelty) : 0.0},
                   {"coverage", catalogue_coverage(cut, ds.item_count())}};
   if (world) m.emplace_back("satisfaction", with_world ? satisfaction / static_cast<double>(with_world) : NAN);
+  if (rows) {
+    (*rows)["recall@" + ks] = std::move(recalls);
+    (*rows)["ndcg@" + ks] = std::move(ndcgs);
+    (*rows)["ilad"] = std::move(ilads);
+  }
   return m;
 }
 
@@ -171,7 +166,7 @@ std::vector<std::vector<int32_t>> run_eval_baseline_lists(const Recommender& mod
 
 RunMetrics run_eval_answers_metrics(const std::string& recipe, const RewardContext& context,
                                     const std::vector<RecipePrompt>& prompts, const ModelAnswers& a, int k,
-                                    const SampleWorld* world, double rating_mid) {
+                                    const SampleWorld* world, double rating_mid, RunMetricRows* rows) {
   const double n = std::max<double>(1.0, static_cast<double>(prompts.size()));
   double format = 0, reward = 0, tokens = 0;
   for (size_t i = 0; i < prompts.size(); ++i) {
@@ -180,10 +175,11 @@ RunMetrics run_eval_answers_metrics(const std::string& recipe, const RewardConte
     tokens += static_cast<double>(a.tokens[i]);
   }
   RunMetrics m;
+  if (rows) rows->clear();  // the last evaluation's rows, not every evaluation's
   if (recipe == "list") {
     std::vector<std::vector<int32_t>> lists;
     for (const auto& p : a.parsed) lists.push_back(p.items);
-    m = run_eval_list_metrics(context, prompts, lists, k, world);
+    m = run_eval_list_metrics(context, prompts, lists, k, world, rows);
   } else if (recipe == "rating") {
     std::vector<double> pred, truth;
     for (size_t i = 0; i < prompts.size(); ++i) {
@@ -191,10 +187,16 @@ RunMetrics run_eval_answers_metrics(const std::string& recipe, const RewardConte
       truth.push_back(prompts[i].true_rating);
     }
     m = {{"mae", rating_mae(pred, truth)}, {"rmse", rating_rmse(pred, truth)}};
+    if (rows) {
+      std::vector<double>& err = (*rows)["abs_error"];
+      for (size_t i = 0; i < pred.size(); ++i) err.push_back(std::abs(pred[i] - truth[i]));
+    }
   } else {
     double ndcg = 0;
     for (const auto& p : a.parsed) ndcg += p.ndcg;
     m = {{"ndcg", ndcg / n}};
+    if (rows)
+      for (const auto& p : a.parsed) (*rows)["ndcg"].push_back(p.ndcg);
   }
   m.emplace_back("format", format / n);
   m.emplace_back("reward", reward / n);

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,9 @@
 namespace rf {
 
 using RunMetrics = std::vector<std::pair<std::string, double>>;
+// Per-prompt values of the metrics that have one (List: recall@k, ndcg@k, ilad; Rating: abs_error; Query: ndcg), in
+// prompt order: what a paired comparison of two models on the same users needs (eval/mean_difference.h).
+using RunMetricRows = std::map<std::string, std::vector<double>>;
 
 struct RunEvalOptions {
   int64_t max_new_tokens = 256;
@@ -60,7 +64,8 @@ ModelAnswers run_eval_model_answers(RunModel& model, const std::vector<RecipePro
 
 // List recipe metrics of ranked lists (item indices), one per prompt, cut at k.
 RunMetrics run_eval_list_metrics(const RewardContext& context, const std::vector<RecipePrompt>& prompts,
-                                 const std::vector<std::vector<int32_t>>& lists, int k, const SampleWorld* world = nullptr);
+                                 const std::vector<std::vector<int32_t>>& lists, int k, const SampleWorld* world = nullptr,
+                                 RunMetricRows* rows = nullptr);
 
 // A fitted recommender's lists: each prompt's candidate pool ranked by its scores for the user's history
 // before the held-out interaction (ties by pool order).
@@ -70,7 +75,7 @@ std::vector<std::vector<int32_t>> run_eval_baseline_lists(const Recommender& mod
 // The recipe's metrics for a model's answers (see the file comment).
 RunMetrics run_eval_answers_metrics(const std::string& recipe, const RewardContext& context,
                                     const std::vector<RecipePrompt>& prompts, const ModelAnswers& answers, int k,
-                                    const SampleWorld* world = nullptr, double rating_mid = 3.0);
+                                    const SampleWorld* world = nullptr, double rating_mid = 3.0, RunMetricRows* rows = nullptr);
 
 // The value of `name` in `m`, NaN when absent.
 double run_metric(const RunMetrics& m, const std::string& name);

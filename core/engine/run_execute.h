@@ -61,6 +61,7 @@ struct RunOutcome {
   std::string checkpoint;        // the last checkpoint folder ("" = none)
   std::string message;           // why it failed ("" otherwise)
   RunMetrics first_eval, last_eval;  // the model before training and at the end (empty without evaluation)
+  RunMetricRows last_eval_rows;      // the end's per-prompt values (run_eval.h), for paired comparisons
   std::vector<std::pair<std::string, RunMetrics>> baselines;
   std::vector<double> rewards;   // GRPO: the reward of each step done in this process
 };

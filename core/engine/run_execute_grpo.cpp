@@ -120,7 +120,7 @@ RunOutcome run_execute_grpo(RunContext& rc) {
     eo.temperature = trainer.temperature();  // the live setting, when sampling
     const ModelAnswers a = run_eval_model_answers(m, eval_prompts, eval_reward, *d.context, eo);
     const double mid = 0.5 * (eval_reward.parse_options().rating_min + eval_reward.parse_options().rating_max);
-    RunMetrics metrics = run_eval_answers_metrics(c.recipe, *d.context, eval_prompts, a, c.eval.k, opt.world, mid);
+    RunMetrics metrics = run_eval_answers_metrics(c.recipe, *d.context, eval_prompts, a, c.eval.k, opt.world, mid, &out.last_eval_rows);
     run_record_eval(rc, step, "model", metrics);
     rc.message("evaluation at step " + std::to_string(step) + ": " + std::to_string(eval_prompts.size()) + " prompts in " +
                std::to_string(a.seconds).substr(0, 5) + " s");

@@ -80,7 +80,7 @@ RunOutcome run_execute_sft(RunContext& rc) {
   auto evaluate = [&](int64_t step) {
     const ModelAnswers a = run_eval_model_answers(m, eval_prompts, eval_reward, *d.context, eo);
     const double mid = 0.5 * (eval_reward.parse_options().rating_min + eval_reward.parse_options().rating_max);
-    RunMetrics metrics = run_eval_answers_metrics(c.recipe, *d.context, eval_prompts, a, c.eval.k, opt.world, mid);
+    RunMetrics metrics = run_eval_answers_metrics(c.recipe, *d.context, eval_prompts, a, c.eval.k, opt.world, mid, &out.last_eval_rows);
     run_record_eval(rc, step, "model", metrics);
     return metrics;
   };

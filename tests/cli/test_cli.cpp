@@ -369,14 +369,14 @@ class TestCli : public QObject {
     QCOMPARE(resumes, 1);
   }
 
-  // The main job, shortened to a few steps of each stage: the project is made, the base model
+  // The main job, shortened to a few steps of each stage (4 GRPO steps: two to compare with two): the project is made, the base model
   // trained, one SFT and two GRPO runs finish in the run store, and the summary holds the baselines and
   // the three models on the table's five metrics for the held-out users. (Whether the checks pass needs
   // the full-length demo; that is measured in docs/results.md, not here.)
   void demo_runs_sft_then_grpo_into_the_store() {
     QTemporaryDir tmp;
     const QString project = tmp.filePath("demo");
-    const CliRun r = cli_run({"demo", "--project", project, "--pretrain-steps", "10", "--sft-steps", "2", "--grpo-steps", "2",
+    const CliRun r = cli_run({"demo", "--project", project, "--pretrain-steps", "10", "--sft-steps", "2", "--grpo-steps", "4",
                               "--generations", "2", "--prompts", "2", "--eval-users", "3", "--completion-tokens", "24", "--json"},
                              480000);
     QVERIFY2(r.exit_code == 0, r.err.constData());
@@ -393,12 +393,30 @@ class TestCli : public QObject {
       for (const char* m : {"ilad", "novelty", "satisfaction"}) QVERIFY2(table[row].contains(m), (std::string(row) + " " + m).c_str());
     }
     QCOMPARE(summary["runs"].size(), size_t(3));
-    // The diversity check comes with its noise: the difference and its standard error (3 users each).
-    const double diff = summary["ilad_difference"].get<double>();
-    QVERIFY(std::abs(diff - (table["GRPO div=3"]["ilad"].get<double>() - table["GRPO div=0"]["ilad"].get<double>())) < 1e-12);
-    const double se0 = table["GRPO div=0"]["ilad_se"].get<double>(), se1 = table["GRPO div=3"]["ilad_se"].get<double>();
-    QVERIFY(std::abs(summary["ilad_difference_se"].get<double>() - std::sqrt(se0 * se0 + se1 * se1)) < 1e-12);
-    QCOMPARE(summary["checks"]["diversity_beyond_noise"].get<bool>(), diff > 2 * std::sqrt(se0 * se0 + se1 * se1));
+    // Each check comes with its noise: the difference and its standard error. The paired differences are
+    // over the same 3 users, so their mean is the difference of the table's two means; the reward's is
+    // the last steps' mean minus the first steps'.
+    const nlohmann::json& checks = summary["checks"];
+    struct Gap {
+      const char *diff, *se, *check;
+      double expected;
+      bool beyond_when_positive;
+    };
+    const Gap gaps[] = {
+        {"ilad_difference", "ilad_difference_se", "diversity_beyond_noise",
+         table["GRPO div=3"]["ilad"].get<double>() - table["GRPO div=0"]["ilad"].get<double>(), true},
+        {"ndcg_difference", "ndcg_difference_se", "grpo_below_sft_beyond_noise",
+         table["GRPO div=0"]["ndcg@10"].get<double>() - table["SFT"]["ndcg@10"].get<double>(), false},
+        {"reward_rise", "reward_rise_se", "reward_rises_beyond_noise",
+         summary["reward_last10"].get<double>() - summary["reward_first10"].get<double>(), true},
+    };
+    for (const Gap& g : gaps) {
+      const double diff = summary[g.diff].get<double>(), se = summary[g.se].get<double>();
+      QVERIFY2(std::abs(diff - g.expected) < 1e-12, g.diff);
+      QVERIFY2(std::isfinite(se) && se >= 0, g.se);
+      const bool beyond = g.beyond_when_positive ? diff > 2 * se : -diff > 2 * se;
+      QVERIFY2(checks[g.check].get<bool>() == beyond, g.check);
+    }
 
     const CliRun list = cli_run({"runs", "--project", project, "--json"});
     QCOMPARE(list.exit_code, 0);
@@ -406,7 +424,7 @@ class TestCli : public QObject {
     QCOMPARE(runs.size(), size_t(3));
     for (const auto& run : runs) QCOMPARE(run["status"].get<std::string>(), std::string("finished"));
     QCOMPARE(runs[0]["kind"].get<std::string>(), std::string("grpo"));
-    QCOMPARE(runs[0]["last_step"].get<int64_t>(), int64_t(2));
+    QCOMPARE(runs[0]["last_step"].get<int64_t>(), int64_t(4));
     QCOMPARE(runs[2]["kind"].get<std::string>(), std::string("sft"));
   }
 

@@ -3,6 +3,7 @@
 // Conventions checked here (see metrics.h): K beyond the list uses the whole list (precision divides by the
 // positions looked at), a repeated item earns nothing at its later positions, a target listed twice is one
 // target, K <= 0 / empty list / no targets give 0 (MRR: K <= 0 means the whole list).
+#include "eval/mean_difference.h"
 #include "eval/metrics.h"
 #include "support/suite_registry.h"
 #include "util/error.h"
@@ -333,6 +334,50 @@ class TestMetrics : public QObject {
     QVERIFY_THROWS_EXCEPTION(rf::Error, rf::rating_rmse({1}, {}));
     QVERIFY_THROWS_EXCEPTION(rf::Error, rf::rating_within_one({}, {3}));
     QVERIFY_THROWS_EXCEPTION(rf::Error, rf::rating_exact_match({1}, {1}, 0.0));
+  }
+
+  // Hand-computed: a = {0.1, 0.4, 0.3, 0.2}, b = {0.3, 0.5, 0.6, 0.2}. Paired differences {0.2, 0.1, 0.3, 0}:
+  // mean 0.15, squared deviations sum 0.05, se sqrt(0.05 / 3 / 4). Independent: means 0.25 and 0.4, squared
+  // deviations 0.05 and 0.1, se sqrt(0.05 / 12 + 0.1 / 12) — the same gap is beyond twice its standard error
+  // only when the users are paired.
+  void mean_difference_data() {
+    QTest::addColumn<Values>("a");
+    QTest::addColumn<Values>("b");
+    QTest::addColumn<bool>("paired");
+    QTest::addColumn<double>("difference");
+    QTest::addColumn<double>("se");
+    QTest::addColumn<bool>("beyond");
+    const Values a{0.1, 0.4, 0.3, 0.2}, b{0.3, 0.5, 0.6, 0.2};
+    QTest::newRow("paired") << a << b << true << 0.15 << std::sqrt(0.05 / 12) << true;
+    QTest::newRow("independent") << a << b << false << 0.15 << std::sqrt(0.15 / 12) << false;
+    QTest::newRow("paired, reversed") << b << a << true << -0.15 << std::sqrt(0.05 / 12) << true;
+    // The same shift for every user: no spread, so any gap is beyond it; no gap is not.
+    QTest::newRow("constant shift") << Values{1, 2, 3} << Values{1.5, 2.5, 3.5} << true << 0.5 << 0.0 << true;
+    QTest::newRow("no gap") << Values{1, 2} << Values{1, 2} << true << 0.0 << 0.0 << false;
+  }
+  void mean_difference() {
+    QFETCH(Values, a);
+    QFETCH(Values, b);
+    QFETCH(bool, paired);
+    QFETCH(double, difference);
+    QFETCH(double, se);
+    QFETCH(bool, beyond);
+    const rf::MeanDifference d = paired ? rf::mean_difference_paired(a, b) : rf::mean_difference_independent(a, b);
+    RF_CHECK_CLOSE(d.difference, difference);
+    RF_CHECK_CLOSE(d.se, se);
+    QCOMPARE(d.beyond(2.0), beyond);
+    QCOMPARE(d.n, int64_t(std::min(a.size(), b.size())));
+  }
+  // One value has no spread to estimate: the standard error is NaN and nothing is beyond it.
+  void mean_difference_needs_two_values() {
+    QVERIFY(std::isnan(rf::mean_standard_error({0.5})));
+    const rf::MeanDifference d = rf::mean_difference_paired({0.1}, {0.9});
+    RF_CHECK_CLOSE(d.difference, 0.8);
+    QVERIFY(std::isnan(d.se));
+    QVERIFY(!d.beyond());
+    QVERIFY_THROWS_EXCEPTION(rf::Error, rf::mean_difference_paired({1, 2}, {1}));
+    // sqrt(var / n): {2, 4, 9}: mean 5, squared deviations 9 + 1 + 16 = 26, var 13, se sqrt(13 / 3).
+    RF_CHECK_CLOSE(rf::mean_standard_error({2, 4, 9}), std::sqrt(13.0 / 3.0));
   }
 };
 
