@@ -138,6 +138,23 @@ void ComparePanel::rebuildTable() {
       row_names << QString::fromUtf8(metric) + (compare_lower_is_better(metric) ? " ↓" : " ↑");
       cells.push_back(r);
     }
+    // Each run's last evaluation against the first selected run's, user by user (engine/eval_compare.h):
+    // whether a gap in the rows above is beyond the noise of the users it was measured on.
+    if (runs_.size() >= 2) {
+      const EvalRef reference{runs_.front()};
+      for (const std::string& metric : eval_user_metrics(db, reference)) {
+        QStringList r{tr("reference")};
+        bool any = false;
+        for (size_t i = 1; i < runs_.size(); ++i) {
+          const EvalComparison c = eval_compare(db, reference, {runs_[i]}, metric);
+          any = any || c.difference.n > 0;
+          r << QString::fromStdString(compare_paired_text(c));
+        }
+        if (!any) continue;
+        row_names << tr("Δ %1 vs #%2, paired").arg(QString::fromStdString(metric)).arg(runs_.front());
+        cells.push_back(r);
+      }
+    }
   } catch (const std::exception& e) {
     row_names = {tr("error")};
     cells = {QStringList{QString::fromStdString(e.what())}};

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -100,6 +101,19 @@ std::vector<size_t> compare_pareto_front(const std::vector<ComparePoint>& points
   }
   std::sort(front.begin(), front.end(), [&](size_t a, size_t b) { return points[a].x < points[b].x; });
   return front;
+}
+
+std::string compare_paired_text(const EvalComparison& c) {
+  if (c.difference.n == 0) return "–";
+  char text[160];
+  const long long n = static_cast<long long>(c.difference.n);
+  const char* users = n == 1 ? "user" : "users";
+  if (!std::isfinite(c.difference.se))
+    std::snprintf(text, sizeof text, "%+.4f (%lld %s): too few users", c.difference.difference, n, users);
+  else
+    std::snprintf(text, sizeof text, "%+.4f ± %.4f (%lld %s): %s noise", c.difference.difference, c.difference.se, n, users,
+                  c.difference.beyond() ? "beyond" : "within");
+  return text;
 }
 
 }  // namespace rf::gui

@@ -3,6 +3,7 @@
 // (accuracy, diversity) points — the runs and checkpoints no other one beats on both.
 #pragma once
 
+#include "engine/eval_compare.h"
 #include "store/run_store.h"
 
 #include <nlohmann/json.hpp>
@@ -37,6 +38,10 @@ struct ComparePoint {
 // The model's evaluations of each run as (x_metric, y_metric) points, one per evaluated step (NaN-free).
 std::vector<ComparePoint> compare_eval_points(SqliteDb& db, const std::vector<int64_t>& runs, const std::string& x_metric,
                                               const std::string& y_metric);
+// A paired comparison as the table shows it: "+0.0180 ± 0.0069 (60 users): beyond noise", "… within noise",
+// "… (1 user): too few users"; "–" when no user pairs.
+std::string compare_paired_text(const EvalComparison& c);
+
 // Indices of the points not dominated (another point >= on both and > on one), ordered by x.
 std::vector<size_t> compare_pareto_front(const std::vector<ComparePoint>& points);
 

@@ -1,5 +1,6 @@
 // `recforge-cli export`: copy one run out of a project's run store into plain files for other tools —
-// metrics.csv (wide, one row per step), trajectories.jsonl, events.jsonl, evaluations.csv, config.json.
+// metrics.csv (wide, one row per step), trajectories.jsonl, events.jsonl, evaluations.csv,
+// evaluation_users.csv, config.json.
 // Each file is streamed to a temporary name and renamed into place, so a failed export never leaves a
 // half-written file under its real name.
 #include "commands.h"
@@ -28,7 +29,7 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kParts = {"metrics", "trajectories", "events", "evaluations", "config"};
+const std::vector<std::string> kParts = {"metrics", "trajectories", "events", "evaluations", "evaluation_users", "config"};
 
 std::string dump(const json& j, int indent = -1) { return j.dump(indent, ' ', false, json::error_handler_t::replace); }
 json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
@@ -142,6 +143,22 @@ int64_t export_evaluations(SqliteDb& db, int64_t run, std::ofstream& out) {
   return rows;
 }
 
+// Every evaluation's per-user values (schema 3), by step, subject, metric, user.
+int64_t export_evaluation_users(SqliteDb& db, int64_t run, std::ofstream& out) {
+  out << "step,subject,split,metric,user,position,pool,value\n";
+  std::set<std::pair<int64_t, std::string>> evaluated;
+  for (const EvaluationRow& e : run_store_evaluations(db, run)) evaluated.insert({e.step, e.subject});
+  int64_t rows = 0;
+  for (const auto& [step, subject] : evaluated)
+    for (const std::string& metric : run_store_evaluation_user_metrics(db, run, step, subject))
+      for (const EvaluationUserRow& u : run_store_evaluation_users(db, run, step, subject, metric)) {
+        out << step << ',' << csv_text(subject) << ',' << csv_text(u.split) << ',' << csv_text(metric) << ',' << u.user << ','
+            << u.position << ',' << u.pool << ',' << csv_number(u.value) << '\n';
+        ++rows;
+      }
+  return rows;
+}
+
 std::set<std::string> parse_what(const std::string& what) {
   std::set<std::string> out;
   std::stringstream ss(what);
@@ -164,11 +181,12 @@ std::set<std::string> parse_what(const std::string& what) {
 int cmd_export(int argc, char** argv) {
   CliArgs args("export",
                "Export one run of a project's run store into --out: metrics.csv (one row per step, one column\n"
-               "per metric), trajectories.jsonl, events.jsonl, evaluations.csv and config.json.",
+               "per metric), trajectories.jsonl, events.jsonl, evaluations.csv, evaluation_users.csv (each evaluated\n"
+               "user's value of each per-user metric) and config.json.",
                {{"project", "DIR", "project folder (its project.sqlite holds the runs)", ""},
                 {"run", "ID", "the run to export (see recforge-cli runs)", ""},
                 {"out", "DIR", "output folder (created when missing)", ""},
-                {"what", "LIST", "comma-separated subset of metrics,trajectories,events,evaluations,config", ""}});
+                {"what", "LIST", "comma-separated subset of metrics,trajectories,events,evaluations,evaluation_users,config", ""}});
   if (!args.parse(argc, argv)) return 0;
   if (!args.positional().empty())
     throw Error("recforge-cli export: unexpected argument '" + args.positional()[0] + "' (see --help)");
@@ -195,6 +213,7 @@ int cmd_export(int argc, char** argv) {
   write("trajectories", "trajectories.jsonl", [&](std::ofstream& o) { return export_trajectories(db, run.id, o); });
   write("events", "events.jsonl", [&](std::ofstream& o) { return export_events(db, run.id, o); });
   write("evaluations", "evaluations.csv", [&](std::ofstream& o) { return export_evaluations(db, run.id, o); });
+  write("evaluation_users", "evaluation_users.csv", [&](std::ofstream& o) { return export_evaluation_users(db, run.id, o); });
   write("config", "config.json", [&](std::ofstream& o) {
     o << dump(run.config, 2) << '\n';
     return int64_t{1};

@@ -33,6 +33,7 @@ int cmd_grpo(int argc, char** argv);             // cmd_grpo.cpp: a GRPO run in 
 int cmd_resume(int argc, char** argv);           // cmd_grpo.cpp: continue a run from its last checkpoint
 int cmd_runs(int argc, char** argv);             // cmd_runs.cpp: list the runs of a project's run store, or one run
 int cmd_export(int argc, char** argv);           // cmd_export.cpp: one run's metrics, trajectories, ... as CSV / JSONL
+int cmd_compare(int argc, char** argv);          // cmd_compare.cpp: two evaluations paired user by user
 
 // Shared by runs and export (cmd_runs.cpp): the project's run store opened for reading (rf::Error when the
 // project has none), and a run by id (rf::Error listing the ids that exist).

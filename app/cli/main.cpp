@@ -25,7 +25,7 @@ const Subcommand kSubcommands[] = {
     {"logits", rf::cli::cmd_logits, "print the logits of a Hugging Face model folder for given token ids"},
     {"generate", rf::cli::cmd_generate, "generate tokens or text from a model folder (greedy or sampled)"},
     {"bench", rf::cli::cmd_bench, "benchmarks printing JSON: tokenizer | generate | train | grpo | import | retrieve | reward"},
-    {"demo", rf::cli::cmd_demo, "headless demo: train a tokenizer and a tiny model, then generate"},
+    {"demo", rf::cli::cmd_demo, "headless main job: the sample project's base model, SFT and two GRPO runs, their table and checks"},
     {"eval", rf::cli::cmd_eval, "fit a baseline on a split and report next-item or rating metrics"},
     {"sample-world", rf::cli::cmd_sample_world, "write the sample world, or replay a recommender against its users"},
     {"data", rf::cli::cmd_data, "import data sets into a project, list them, show stats and user histories"},
@@ -38,6 +38,7 @@ const Subcommand kSubcommands[] = {
     {"grpo", rf::cli::cmd_grpo, "a GRPO run in a project: rollouts, rewards, updates, all recorded in the run store"},
     {"resume", rf::cli::cmd_resume, "continue a run (killed, stopped or failed) from its last checkpoint"},
     {"runs", rf::cli::cmd_runs, "list the runs recorded in a project, or summarise one (metrics, evaluations, events)"},
+    {"compare", rf::cli::cmd_compare, "two runs' evaluations paired user by user: each metric's difference with its standard error"},
     {"export", rf::cli::cmd_export, "export a run's metrics, trajectories, events and evaluations as CSV / JSON lines"},
 };
 

@@ -249,7 +249,7 @@ std::vector<std::pair<std::string, RunMetrics>> run_eval_query_baselines(const D
 std::vector<std::pair<std::string, RunMetrics>> run_eval_baselines(
     const std::string& recipe, const Dataset& ds, const Split& split, const RewardContext& context,
     const std::vector<RecipePrompt>& prompts, std::vector<std::string> names, int k, uint64_t seed,
-    const SampleWorld* world, const std::function<void(const std::string&)>& log) {
+    const SampleWorld* world, const std::function<void(const std::string&)>& log, std::map<std::string, RunMetricRows>* rows) {
   std::vector<std::pair<std::string, RunMetrics>> out;
   if (recipe == "query") return run_eval_query_baselines(ds, context, prompts, log);
   if (names.empty())
@@ -266,6 +266,10 @@ std::vector<std::pair<std::string, RunMetrics>> run_eval_baselines(
         truth.push_back(p.true_rating);
       }
       out.emplace_back(model->name(), RunMetrics{{"mae", rating_mae(pred, truth)}, {"rmse", rating_rmse(pred, truth)}});
+      if (rows) {
+        std::vector<double>& err = (*rows)[model->name()]["abs_error"];
+        for (size_t i = 0; i < pred.size(); ++i) err.push_back(std::abs(pred[i] - truth[i]));
+      }
     } else {
       auto model = recommender_create(name);
       FitData fd;
@@ -273,7 +277,8 @@ std::vector<std::pair<std::string, RunMetrics>> run_eval_baselines(
       fd.split = &split;
       fd.seed = seed;
       model->fit(fd);
-      out.emplace_back(model->name(), run_eval_list_metrics(context, prompts, run_eval_baseline_lists(*model, ds, prompts, k), k, world));
+      RunMetricRows* r = rows ? &(*rows)[model->name()] : nullptr;
+      out.emplace_back(model->name(), run_eval_list_metrics(context, prompts, run_eval_baseline_lists(*model, ds, prompts, k), k, world, r));
     }
     if (log)
       log("baseline " + out.back().first + " fitted and scored in " +

@@ -87,11 +87,13 @@ namespace rf {
 // The classic baselines (core/eval/baseline_factory.h names; empty = the recipe's standard set) fitted on
 // the split's training part and measured on the same prompts as the model: List ranks each prompt's pool
 // (run_eval_baseline_lists); Rating predicts each held-out rating (mae, rmse); Query runs
-// run_eval_query_baselines. `log` (may be empty) gets one line per baseline fitted.
+// run_eval_query_baselines. `log` (may be empty) gets one line per baseline fitted; `rows` (may be null) each
+// List or Rating baseline's per-prompt values by its name.
 std::vector<std::pair<std::string, RunMetrics>> run_eval_baselines(
     const std::string& recipe, const Dataset& ds, const Split& split, const RewardContext& context,
     const std::vector<RecipePrompt>& prompts, std::vector<std::string> names, int k, uint64_t seed,
-    const SampleWorld* world = nullptr, const std::function<void(const std::string&)>& log = {});
+    const SampleWorld* world = nullptr, const std::function<void(const std::string&)>& log = {},
+    std::map<std::string, RunMetricRows>* rows = nullptr);
 
 // The Query recipe's baselines, scored like the model (BM25 over the catalogue, NDCG@1000 of the targets,
 // graded for ESCI): "raw-query", the query the shopper typed (the user's profile on ESCI data), and

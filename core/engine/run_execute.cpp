@@ -1,6 +1,7 @@
 // Creating and running a project's runs (see run_execute.h): the part shared by the trainers.
 #include "engine/run_execute.h"
 
+#include "engine/eval_compare.h"
 #include "engine/run_model.h"
 #include "engine/run_setup.h"
 #include "store/run_store.h"
@@ -17,7 +18,8 @@ void RunContext::message(const std::string& line) const {
   if (hooks && hooks->on_message) hooks->on_message(line);
 }
 
-void run_record_eval(RunContext& rc, int64_t step, const std::string& subject, const RunMetrics& m) {
+void run_record_eval(RunContext& rc, int64_t step, const std::string& subject, const RunMetrics& m, const RunMetricRows* rows,
+                     const std::vector<RecipePrompt>* prompts) {
   for (const auto& [name, value] : m) {
     EvaluationRow row;
     row.run = rc.run;
@@ -27,6 +29,17 @@ void run_record_eval(RunContext& rc, int64_t step, const std::string& subject, c
     row.metric = name;
     row.value = value;
     rc.writer->evaluation(std::move(row));
+  }
+  if (rows && prompts) {
+    std::vector<EvaluationUserRow> users;
+    for (const auto& [name, values] : *rows) {
+      if (values.size() != prompts->size()) continue;  // not one value per prompt: nothing to pair on
+      for (size_t i = 0; i < values.size(); ++i) {
+        const RecipePrompt& p = (*prompts)[i];
+        users.push_back({rc.run, step, subject, rc.config.eval.split, name, p.user, p.position, eval_pool_key(p.pool), values[i]});
+      }
+    }
+    rc.writer->evaluation_users(std::move(users));
   }
   if (rc.hooks && rc.hooks->on_eval) rc.hooks->on_eval(step, subject, m);
 }

@@ -105,7 +105,9 @@ RunResumePoint run_resume_point(RunContext& rc);
 struct RunModel;
 struct ModelLoadOptions;
 RunModel run_model_load_trainable(const RunContext& rc, const std::string& resume_dir, const ModelLoadOptions& options);
-// Queues evaluation rows of `subject` at `step` and calls the hook.
-void run_record_eval(RunContext& rc, int64_t step, const std::string& subject, const RunMetrics& m);
+// Queues evaluation rows of `subject` at `step` and calls the hook; with `rows` (per-prompt values of the
+// evaluation's `prompts`), each user's values too (EvaluationUserRow).
+void run_record_eval(RunContext& rc, int64_t step, const std::string& subject, const RunMetrics& m,
+                     const RunMetricRows* rows = nullptr, const std::vector<RecipePrompt>* prompts = nullptr);
 
 }  // namespace rf

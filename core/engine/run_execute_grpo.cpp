@@ -121,7 +121,7 @@ RunOutcome run_execute_grpo(RunContext& rc) {
     const ModelAnswers a = run_eval_model_answers(m, eval_prompts, eval_reward, *d.context, eo);
     const double mid = 0.5 * (eval_reward.parse_options().rating_min + eval_reward.parse_options().rating_max);
     RunMetrics metrics = run_eval_answers_metrics(c.recipe, *d.context, eval_prompts, a, c.eval.k, opt.world, mid, &out.last_eval_rows);
-    run_record_eval(rc, step, "model", metrics);
+    run_record_eval(rc, step, "model", metrics, &out.last_eval_rows, &eval_prompts);
     rc.message("evaluation at step " + std::to_string(step) + ": " + std::to_string(eval_prompts.size()) + " prompts in " +
                std::to_string(a.seconds).substr(0, 5) + " s");
     return metrics;
@@ -147,9 +147,10 @@ RunOutcome run_execute_grpo(RunContext& rc) {
 
   if (!opt.resume || resume_step == 0) {
     if (opt.baselines) {
+      std::map<std::string, RunMetricRows> baseline_rows;
       out.baselines = run_eval_baselines(c.recipe, d.ds, d.split, *d.context, eval_prompts, c.eval.baselines, c.eval.k,
-                                         static_cast<uint64_t>(c.seed), opt.world, [&](const std::string& s) { rc.message(s); });
-      for (const auto& [name, metrics] : out.baselines) run_record_eval(rc, 0, name, metrics);
+                                         static_cast<uint64_t>(c.seed), opt.world, [&](const std::string& s) { rc.message(s); }, &baseline_rows);
+      for (const auto& [name, metrics] : out.baselines) run_record_eval(rc, 0, name, metrics, &baseline_rows[name], &eval_prompts);
     }
     if (opt.evaluate && opt.evaluate_before) out.first_eval = evaluate(0);
   }

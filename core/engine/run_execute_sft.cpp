@@ -81,14 +81,15 @@ RunOutcome run_execute_sft(RunContext& rc) {
     const ModelAnswers a = run_eval_model_answers(m, eval_prompts, eval_reward, *d.context, eo);
     const double mid = 0.5 * (eval_reward.parse_options().rating_min + eval_reward.parse_options().rating_max);
     RunMetrics metrics = run_eval_answers_metrics(c.recipe, *d.context, eval_prompts, a, c.eval.k, opt.world, mid, &out.last_eval_rows);
-    run_record_eval(rc, step, "model", metrics);
+    run_record_eval(rc, step, "model", metrics, &out.last_eval_rows, &eval_prompts);
     return metrics;
   };
   const bool from_start = resume.dir.empty();
   if (opt.baselines && from_start) {
+    std::map<std::string, RunMetricRows> baseline_rows;
     out.baselines = run_eval_baselines(c.recipe, d.ds, d.split, *d.context, eval_prompts, c.eval.baselines, c.eval.k,
-                                       so.seed, opt.world, [&](const std::string& s) { rc.message(s); });
-    for (const auto& [name, metrics] : out.baselines) run_record_eval(rc, 0, name, metrics);
+                                       so.seed, opt.world, [&](const std::string& s) { rc.message(s); }, &baseline_rows);
+    for (const auto& [name, metrics] : out.baselines) run_record_eval(rc, 0, name, metrics, &baseline_rows[name], &eval_prompts);
   }
   if (opt.evaluate && opt.evaluate_before && from_start) out.first_eval = evaluate(0);
   if (opt.resume) {

@@ -90,6 +90,11 @@ bool EvaluationRow::operator==(const EvaluationRow& o) const {
          same_number(value, o.value) && time_ms == o.time_ms;
 }
 
+bool EvaluationUserRow::operator==(const EvaluationUserRow& o) const {
+  return run == o.run && step == o.step && subject == o.subject && split == o.split && metric == o.metric && user == o.user &&
+         position == o.position && pool == o.pool && same_number(value, o.value);
+}
+
 std::string run_store_path(const std::string& project_dir) { return Project{project_dir, nullptr}.db_path(); }
 
 std::string run_event_kind_name(RunEventKind kind) { return kKinds[static_cast<int>(kind)]; }
@@ -115,8 +120,25 @@ void schema_v2(SqliteDb& db) {
   db.exec("ALTER TABLE trajectories ADD COLUMN token_logprobs BLOB");
 }
 
+// Schema 3: each evaluation's per-user values (EvaluationUserRow), for paired comparisons of runs.
+void schema_v3(SqliteDb& db) {
+  db.exec(R"(
+CREATE TABLE evaluation_users (
+  run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  subject TEXT NOT NULL,
+  split TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  user INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  pool INTEGER NOT NULL,
+  value REAL,
+  PRIMARY KEY (run, step, subject, split, metric, user, position));
+)");
+}
+
 const std::vector<RunStoreMigration>& run_store_migrations() {
-  static const std::vector<RunStoreMigration> steps = {schema_v1, schema_v2};
+  static const std::vector<RunStoreMigration> steps = {schema_v1, schema_v2, schema_v3};
   return steps;
 }
 
@@ -197,7 +219,7 @@ EventRow run_event_make(int64_t run, int64_t step, RunEventKind kind, nlohmann::
 
 void run_store_truncate_after(SqliteDb& db, int64_t run, int64_t step) {
   SqliteTransaction tx(db);
-  for (const char* table : {"metrics", "trajectories", "evaluations"}) {
+  for (const char* table : {"metrics", "trajectories", "evaluations", "evaluation_users"}) {
     auto st = db.prepare(std::string("DELETE FROM ") + table + " WHERE run = ? AND step > ?");
     st.bind(1, run).bind(2, step);
     st.run();

@@ -24,7 +24,7 @@
 
 namespace rf {
 
-inline constexpr int kRunStoreSchemaVersion = 2;  // = run_store_migrations().size()
+inline constexpr int kRunStoreSchemaVersion = 3;  // = run_store_migrations().size()
 
 std::string run_store_path(const std::string& project_dir);
 
@@ -75,6 +75,21 @@ struct EvaluationRow {
   double value = 0;
   int64_t time_ms = 0;  // 0 when queued = the time it was queued
   bool operator==(const EvaluationRow& o) const;  // NaN equals NaN here
+};
+
+// One held-out user's value of one metric in one evaluation (schema 3): what lets two runs evaluated on the
+// same users be compared user by user (core/engine/eval_compare.h) instead of mean against mean.
+struct EvaluationUserRow {
+  int64_t run = 0;
+  int64_t step = 0;
+  std::string subject;   // as EvaluationRow
+  std::string split;
+  std::string metric;    // a metric with a value per user: "recall@10", "ndcg@10", "ilad", "abs_error", ...
+  int64_t user = -1;     // the user index
+  int64_t position = 0;  // the held-out interaction's position in the user's history
+  int64_t pool = 0;      // a hash of the candidate pool (0: no pool), so only the same question pairs
+  double value = 0;
+  bool operator==(const EvaluationUserRow& o) const;  // NaN equals NaN here
 };
 
 enum class RunEventKind { weight_change, pause, resume, stop, error, checkpoint, nan_skip };
@@ -144,6 +159,12 @@ std::vector<std::string> run_store_metric_names(SqliteDb& db, int64_t run);  // 
 std::vector<TrajectoryRow> run_store_trajectories(SqliteDb& db, int64_t run, int64_t step);  // by (group, index)
 std::vector<int64_t> run_store_trajectory_steps(SqliteDb& db, int64_t run);  // ascending
 std::vector<EvaluationRow> run_store_evaluations(SqliteDb& db, int64_t run);  // by (step, subject, split, metric)
+// One evaluation's per-user values of `metric` (by user, position); empty when none were stored (an
+// evaluation before schema 3, a metric without per-user values).
+std::vector<EvaluationUserRow> run_store_evaluation_users(SqliteDb& db, int64_t run, int64_t step, const std::string& subject,
+                                                          const std::string& metric);
+// The metrics an evaluation stored per-user values of (sorted).
+std::vector<std::string> run_store_evaluation_user_metrics(SqliteDb& db, int64_t run, int64_t step, const std::string& subject);
 std::vector<EventRow> run_store_events(SqliteDb& db, int64_t run, int64_t after_id = 0);  // by id
 std::vector<CheckpointRow> run_store_checkpoints(SqliteDb& db, int64_t run);  // by step
 int64_t run_store_last_step(SqliteDb& db, int64_t run);  // the highest step with a metric; -1 when none

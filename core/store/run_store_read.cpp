@@ -139,6 +139,27 @@ std::vector<EvaluationRow> run_store_evaluations(SqliteDb& db, int64_t run) {
   return out;
 }
 
+std::vector<EvaluationUserRow> run_store_evaluation_users(SqliteDb& db, int64_t run, int64_t step, const std::string& subject,
+                                                          const std::string& metric) {
+  auto st = db.prepare(
+      "SELECT split, user, position, pool, value FROM evaluation_users WHERE run = ? AND step = ? AND subject = ? AND metric = ? "
+      "ORDER BY user, position");
+  st.bind(1, run).bind(2, step).bind(3, subject).bind(4, metric);
+  std::vector<EvaluationUserRow> out;
+  while (st.step())
+    out.push_back({run, step, subject, st.column_text(0), metric, st.column_int64(1), st.column_int64(2), st.column_int64(3),
+                   real_or_nan(st, 4)});
+  return out;
+}
+
+std::vector<std::string> run_store_evaluation_user_metrics(SqliteDb& db, int64_t run, int64_t step, const std::string& subject) {
+  auto st = db.prepare("SELECT DISTINCT metric FROM evaluation_users WHERE run = ? AND step = ? AND subject = ? ORDER BY metric");
+  st.bind(1, run).bind(2, step).bind(3, subject);
+  std::vector<std::string> out;
+  while (st.step()) out.push_back(st.column_text(0));
+  return out;
+}
+
 std::vector<EventRow> run_store_events(SqliteDb& db, int64_t run, int64_t after_id) {
   auto st = db.prepare("SELECT id, step, time_ms, kind, payload FROM events WHERE run = ? AND id > ? ORDER BY id");
   st.bind(1, run).bind(2, after_id);

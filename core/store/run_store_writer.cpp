@@ -93,6 +93,13 @@ void RunStoreWriter::evaluation(EvaluationRow row) {
   push(std::move(row));
 }
 
+void RunStoreWriter::evaluation_users(std::vector<EvaluationUserRow> rows) {
+  std::vector<Row> out;
+  out.reserve(rows.size());
+  for (EvaluationUserRow& r : rows) out.emplace_back(std::move(r));
+  push_many(out);
+}
+
 void RunStoreWriter::event(EventRow row) {
   row.time_ms = stamp(row.time_ms);
   push(std::move(row));
@@ -193,6 +200,9 @@ void RunStoreWriter::write_batch(std::vector<Row>& batch) {
       "advantage, tokens, token_ids, token_logprobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   SqliteStmt eval = db.prepare(
       "INSERT OR REPLACE INTO evaluations (run, step, subject, split, metric, value, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  SqliteStmt eval_user = db.prepare(
+      "INSERT OR REPLACE INTO evaluation_users (run, step, subject, split, metric, user, position, pool, value) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   SqliteStmt event = db.prepare("INSERT INTO events (run, step, time_ms, kind, payload) VALUES (?, ?, ?, ?, ?)");
   SqliteStmt ckpt = db.prepare("INSERT OR REPLACE INTO checkpoints (run, step, path, time_ms) VALUES (?, ?, ?, ?)");
   SqliteStmt status = db.prepare("UPDATE runs SET status = ?, updated_ms = ? WHERE id = ?");
@@ -218,6 +228,11 @@ void RunStoreWriter::write_batch(std::vector<Row>& batch) {
             bind_real(eval, 6, r.value);
             eval.bind(7, r.time_ms);
             eval.run();
+          } else if constexpr (std::is_same_v<T, EvaluationUserRow>) {
+            eval_user.bind(1, r.run).bind(2, r.step).bind(3, r.subject).bind(4, r.split).bind(5, r.metric);
+            eval_user.bind(6, r.user).bind(7, r.position).bind(8, r.pool);
+            bind_real(eval_user, 9, r.value);
+            eval_user.run();
           } else if constexpr (std::is_same_v<T, EventRow>) {
             event.bind(1, r.run).bind(2, r.step).bind(3, r.time_ms).bind(4, run_event_kind_name(r.kind));
             event.bind(5, dump(r.payload));

@@ -51,6 +51,7 @@ class RunStoreWriter {
   void trajectory(TrajectoryRow row);
   void trajectories(std::vector<TrajectoryRow> rows);
   void evaluation(EvaluationRow row);
+  void evaluation_users(std::vector<EvaluationUserRow> rows);
   void event(EventRow row);  // row.id is ignored (the store assigns it)
   void checkpoint(CheckpointRow row);
   void status(int64_t run, std::string status);  // runs.status, in order with the rows around it
@@ -69,7 +70,7 @@ class RunStoreWriter {
     int64_t run;
     std::string status;
   };
-  using Row = std::variant<MetricRow, TrajectoryRow, EvaluationRow, EventRow, CheckpointRow, StatusRow>;
+  using Row = std::variant<MetricRow, TrajectoryRow, EvaluationRow, EvaluationUserRow, EventRow, CheckpointRow, StatusRow>;
 
   void push(Row row);
   void push_many(std::vector<Row>& rows);

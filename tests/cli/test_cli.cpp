@@ -80,6 +80,7 @@ struct RunFixture {
     w.event(e);
     w.evaluation({grpo, 1, "model", "valid", "ndcg@10", 0.125, 0});
     w.evaluation({grpo, 3, "model", "valid", "ndcg@10", 0.375, 0});
+    w.evaluation_users({{grpo, 3, "model", "valid", "ndcg@10", 4, 12, 77, 0.5}, {grpo, 3, "model", "valid", "ndcg@10", 2, 8, 78, 0.25}});
     w.checkpoint({grpo, 3, "/runs/2/checkpoint-3", 0});
     w.flush();
     w.close();
@@ -108,7 +109,7 @@ class TestCli : public QObject {
     QTest::addColumn<QStringList>("args");
     for (const char* c : {"info", "tokenize", "train-tokenizer", "chat-format", "logits", "generate", "demo", "eval",
                           "sample-world", "data", "retrieve", "parse", "prompt", "traces", "pretrain", "sft", "runs",
-                          "export", "grpo", "resume"})
+                          "export", "compare", "grpo", "resume"})
       QTest::newRow(c) << QStringList{c, "--help"};
     for (const char* b : {"tokenizer", "generate", "train", "grpo", "import", "retrieve", "reward"})
       QTest::newRow(qPrintable(QString("bench ") + b)) << QStringList{"bench", b, "--help"};
@@ -202,7 +203,8 @@ class TestCli : public QObject {
     const CliRun r = cli_run({"export", "--project", runs_.project(), "--run", QString::number(runs_.grpo), "--out", dir});
     QCOMPARE(r.exit_code, 0);
     QVERIFY2(r.out.contains("metrics.csv: 3 rows") && r.out.contains("trajectories.jsonl: 2 rows") &&
-                 r.out.contains("events.jsonl: 1 rows") && r.out.contains("evaluations.csv: 2 rows"),
+                 r.out.contains("events.jsonl: 1 rows") && r.out.contains("evaluations.csv: 2 rows") &&
+                 r.out.contains("evaluation_users.csv: 2 rows"),
              r.out.constData());
     QCOMPARE(read_file(dir + "/metrics.csv"), QByteArray("step,kl,reward,rewards/ndcg/mean\n"
                                                          "1,0.0625,0.25,\n"
@@ -211,6 +213,9 @@ class TestCli : public QObject {
     QCOMPARE(read_file(dir + "/evaluations.csv"), QByteArray("step,subject,split,metric,value\n"
                                                              "1,model,valid,ndcg@10,0.125\n"
                                                              "3,model,valid,ndcg@10,0.375\n"));
+    QCOMPARE(read_file(dir + "/evaluation_users.csv"), QByteArray("step,subject,split,metric,user,position,pool,value\n"
+                                                                  "3,model,valid,ndcg@10,2,8,78,0.25\n"
+                                                                  "3,model,valid,ndcg@10,4,12,77,0.5\n"));
     const QList<QByteArray> lines = read_file(dir + "/trajectories.jsonl").trimmed().split('\n');
     QCOMPARE(lines.size(), 2);
     for (int i = 0; i < 2; ++i) {
@@ -258,6 +263,13 @@ class TestCli : public QObject {
     QTest::newRow("export: bad --what") << QStringList{"export", "--project", p, "--run", "1", "--out", p + "/x", "--what",
                                                        "metrics,plots"}
                                         << "'plots' is not one of metrics, trajectories";
+    QTest::newRow("compare: one run") << QStringList{"compare", "--project", p, "2"} << "give two run ids, A and B";
+    QTest::newRow("compare: not an id") << QStringList{"compare", "--project", p, "2", "x"} << "run B must be a run id, not 'x'";
+    QTest::newRow("compare: unknown run") << QStringList{"compare", "--project", p, "2", "99"} << "no run 99; runs: 2, 1";
+    QTest::newRow("compare: never evaluated") << QStringList{"compare", "--project", p, "2", "1"}
+                                              << "run 1 has no evaluation of 'model'";
+    QTest::newRow("compare: no such step") << QStringList{"compare", "--project", p, "2", "2", "--step-a", "2"}
+                                           << "run 2 has no evaluation of 'model' at step 2";
   }
   void runs_and_export_errors() {
     QFETCH(QStringList, args);
@@ -417,6 +429,30 @@ class TestCli : public QObject {
       const bool beyond = g.beyond_when_positive ? diff > 2 * se : -diff > 2 * se;
       QVERIFY2(checks[g.check].get<bool>() == beyond, g.check);
     }
+
+    // `compare` pairs the stored per-user values: the same differences and standard errors as the summary,
+    // computed from the run store instead of the demo's memory.
+    auto compared = [&](const QStringList& extra, const std::string& metric) {
+      const CliRun c = cli_run(QStringList{"compare", "--project", project, "--json"} + extra);
+      if (c.exit_code != 0) qWarning("%s", c.err.constData());
+      const nlohmann::json all = out_json(c);
+      for (const auto& m : all["metrics"])
+        if (m["metric"] == metric) return m;
+      return nlohmann::json();
+    };
+    const nlohmann::json acc = compared({"1", "2"}, "ndcg@10"), div = compared({"2", "3"}, "ilad");
+    QCOMPARE(acc["pairs"].get<int64_t>(), int64_t(3));
+    QVERIFY(std::abs(acc["difference"].get<double>() - summary["ndcg_difference"].get<double>()) < 1e-12);
+    QVERIFY(std::abs(acc["se"].get<double>() - summary["ndcg_difference_se"].get<double>()) < 1e-12);
+    QVERIFY(std::abs(div["difference"].get<double>() - summary["ilad_difference"].get<double>()) < 1e-12);
+    QVERIFY(std::abs(div["se"].get<double>() - summary["ilad_difference_se"].get<double>()) < 1e-12);
+    // A baseline of the SFT run against the GRPO model: its mean is the table's.
+    const nlohmann::json base = compared({"1", "2", "--subject-a", "itemknn"}, "ndcg@10");
+    QVERIFY(std::abs(base["mean_a"].get<double>() - table["itemknn"]["ndcg@10"].get<double>()) < 1e-12);
+    const CliRun one = cli_run({"compare", "--project", project, "1"});
+    QVERIFY(one.exit_code != 0 && one.err.contains("give two run ids"));
+    const CliRun missing = cli_run({"compare", "--project", project, "1", "7"});
+    QVERIFY2(missing.exit_code != 0 && missing.err.contains("7"), missing.err.constData());
 
     const CliRun list = cli_run({"runs", "--project", project, "--json"});
     QCOMPARE(list.exit_code, 0);

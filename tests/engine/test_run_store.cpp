@@ -27,11 +27,11 @@ class TestRunStore : public QObject {
     const std::string path = rf::run_store_path(dir.path().toStdString());
     QCOMPARE(path, dir.path().toStdString() + "/project.sqlite");  // one file for data, templates and runs
     rf::SqliteDb db = rf::run_store_open(path, true);
-    QCOMPARE(pragma_int(db, "user_version"), int64_t(2));  // schema 2: per-token arrays of trajectories
+    QCOMPARE(pragma_int(db, "user_version"), int64_t(3));  // schema 3: per-user evaluation values
     auto mode = db.prepare("PRAGMA journal_mode");
     QVERIFY(mode.step());
     QCOMPARE(mode.column_text(0), std::string("wal"));
-    for (const char* table : {"runs", "metrics", "trajectories", "evaluations", "events", "checkpoints"}) {
+    for (const char* table : {"runs", "metrics", "trajectories", "evaluations", "evaluation_users", "events", "checkpoints"}) {
       auto st = db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
       st.bind(1, table);
       QVERIFY(st.step());
@@ -39,7 +39,7 @@ class TestRunStore : public QObject {
     }
     QCOMPARE(rf::run_store_integrity_check(db), std::string("ok"));
     rf::run_store_open(path, true);  // opening again leaves the schema as it is
-    QCOMPARE(pragma_int(db, "user_version"), int64_t(2));
+    QCOMPARE(pragma_int(db, "user_version"), int64_t(3));
   }
 
   // Runs sit in the project's own database, next to the data tables and the project's `meta` table.
@@ -71,26 +71,26 @@ class TestRunStore : public QObject {
       d.exec("ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''");
     });
     rf::run_store_migrate(db, steps);
-    rf::run_store_migrate(db, steps);  // already at 3: nothing runs
+    rf::run_store_migrate(db, steps);  // already at 4: nothing runs
     QCOMPARE(calls, 1);
-    QCOMPARE(pragma_int(db, "user_version"), int64_t(3));
+    QCOMPARE(pragma_int(db, "user_version"), int64_t(4));
     db.exec("SELECT note FROM runs");
-    // This build knows schemas 1 and 2 only.
+    // This build knows schemas 1 to 3 only.
     const std::string msg = error_of([&] { rf::run_store_open(path, false); });
-    QCOMPARE(msg, path + ": run store schema version 3 is newer than this RecForge's (2); open it with a newer RecForge");
+    QCOMPARE(msg, path + ": run store schema version 4 is newer than this RecForge's (3); open it with a newer RecForge");
     // A failing step rolls back and leaves the version as it was.
     steps.push_back([](rf::SqliteDb& d) {
       d.exec("CREATE TABLE extra (x INTEGER)");
       throw rf::Error("boom");
     });
-    QCOMPARE(error_of([&] { rf::run_store_migrate(db, steps); }), path + ": run store migration to schema 4 failed: boom");
-    QCOMPARE(pragma_int(db, "user_version"), int64_t(3));
+    QCOMPARE(error_of([&] { rf::run_store_migrate(db, steps); }), path + ": run store migration to schema 5 failed: boom");
+    QCOMPARE(pragma_int(db, "user_version"), int64_t(4));
     auto st = db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'extra'");
     QVERIFY(st.step());
     QCOMPARE(st.column_int64(0), int64_t(0));
   }
 
-  // A run store written by schema 1 (no per-token arrays) opens, is migrated to schema 2, and its
+  // A run store written by schema 1 (no per-token arrays) opens, is migrated to schema 3, and its
   // trajectories read back with empty arrays; new rows then keep theirs.
   void schema_1_store_migrates() {
     QTemporaryDir dir;
@@ -104,7 +104,7 @@ class TestRunStore : public QObject {
               "VALUES (1, 1, 0, 0, 3, 'p', 'c', '{}', '[]', 0.5, 0.25, 7)");
     }
     rf::SqliteDb db = rf::run_store_open(path, false);
-    QCOMPARE(pragma_int(db, "user_version"), int64_t(2));
+    QCOMPARE(pragma_int(db, "user_version"), int64_t(3));
     auto rows = rf::run_store_trajectories(db, 1, 1);
     QCOMPARE(rows.size(), size_t(1));
     QCOMPARE(rows[0].tokens, 7);
@@ -227,6 +227,33 @@ class TestRunStore : public QObject {
     rf::run_store_delete_run(db, run);
     QVERIFY(rf::run_store_metrics(db, run).empty());
     QVERIFY(rf::run_store_trajectories(db, run, 0).empty());
+  }
+
+  // Per-user evaluation values: written in one call, read back by evaluation and metric (ordered by user),
+  // listed by metric, dropped by a resume's truncation and with their run.
+  void evaluation_users_round_trip() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("runs.sqlite").toStdString();
+    rf::SqliteDb db = rf::run_store_open(path, true);
+    const int64_t run = rf::run_store_create_run(db, "r", "grpo", json::object());
+    const std::vector<rf::EvaluationUserRow> at4 = {{run, 4, "model", "test", "ndcg@10", 3, 17, 991, 0.5},
+                                                    {run, 4, "model", "test", "ndcg@10", 1, 9, 992, NAN},
+                                                    {run, 4, "model", "test", "ilad", 1, 9, 992, 0.75}};
+    rf::RunStoreWriter w(path);
+    w.evaluation_users(at4);
+    w.evaluation_users({{run, 8, "model", "test", "ndcg@10", 1, 9, 992, 1.0}, {run, 0, "pop", "test", "ndcg@10", 1, 9, 992, 0.25}});
+    w.flush();
+    QCOMPARE(rf::run_store_evaluation_users(db, run, 4, "model", "ndcg@10"), (std::vector<rf::EvaluationUserRow>{at4[1], at4[0]}));
+    QCOMPARE(rf::run_store_evaluation_users(db, run, 0, "pop", "ndcg@10").size(), size_t(1));
+    QVERIFY(rf::run_store_evaluation_users(db, run, 4, "pop", "ndcg@10").empty());
+    QCOMPARE(rf::run_store_evaluation_user_metrics(db, run, 4, "model"), (std::vector<std::string>{"ilad", "ndcg@10"}));
+    rf::run_store_truncate_after(db, run, 4);
+    QVERIFY(rf::run_store_evaluation_users(db, run, 8, "model", "ndcg@10").empty());
+    QCOMPARE(rf::run_store_evaluation_users(db, run, 4, "model", "ndcg@10").size(), size_t(2));
+    w.close();
+    rf::run_store_delete_run(db, run);
+    QVERIFY(rf::run_store_evaluation_users(db, run, 4, "model", "ndcg@10").empty());
+    QCOMPARE(rf::run_store_integrity_check(db), std::string("ok"));
   }
 
   // A reader on its own connection, while the writer thread commits batch after batch: it always sees

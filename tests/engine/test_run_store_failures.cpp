@@ -82,7 +82,7 @@ class TestRunStoreFailures : public QObject {
     QTest::newRow("missing file") << "missing file" << "{dir}/runs.sqlite: no run store here (the file does not exist)";
     QTest::newRow("not a database") << "text file" << "{dir}/runs.sqlite: file is not a database";
     QTest::newRow("another database") << "plain sqlite" << "{dir}/runs.sqlite: not a RecForge run store (schema version 0, no run tables)";
-    QTest::newRow("newer schema") << "newer" << "{dir}/runs.sqlite: run store schema version 99 is newer than this RecForge's (2)";
+    QTest::newRow("newer schema") << "newer" << "{dir}/runs.sqlite: run store schema version 99 is newer than this RecForge's (3)";
     QTest::newRow("empty path") << "empty" << "run store: no database path given";
   }
   void bad_paths() {

@@ -74,6 +74,10 @@ class TestCompare : public QObject {
       w.evaluation(eval(run, step, "ndcg@10", ndcg));
       w.evaluation(eval(run, step, "ilad", ilad));
     }
+    // Per-user NDCG@10 of both last evaluations: two users, r2 − r1 = −0.1 and −0.4 (mean −0.25; the
+    // differences' sd is sqrt(0.045), so the standard error is 0.15: within twice it).
+    w.evaluation_users({{r1, 3, "model", "test", "ndcg@10", 0, 4, 7, 0.4}, {r1, 3, "model", "test", "ndcg@10", 1, 9, 7, 0.5},
+                        {r2, 3, "model", "test", "ndcg@10", 0, 4, 7, 0.3}, {r2, 3, "model", "test", "ndcg@10", 1, 9, 7, 0.1}});
     w.close();
     rf::SqliteDb db = rf::run_store_open(path, false);
     const auto reward = rf::gui::compare_best_last(db, r2, "reward");
@@ -103,6 +107,11 @@ class TestCompare : public QObject {
     for (int r = 0; r < t->rowCount(); ++r) rows << t->verticalHeaderItem(r)->text();
     QVERIFY2(rows.contains("seed") && !rows.contains("grpo.beta"), qPrintable(rows.join(",")));
     QVERIFY(rows.contains("loss ↓") && rows.contains("eval/ndcg@10 ↑"));
+    const int paired = static_cast<int>(rows.indexOf(QString("Δ ndcg@10 vs #%1, paired").arg(r1)));
+    QVERIFY2(paired >= 0, qPrintable(rows.join(",")));
+    QCOMPARE(t->item(paired, 0)->text(), QString("reference"));
+    QCOMPARE(t->item(paired, 1)->text(), QString("-0.2500 ± 0.1500 (2 users): within noise"));
+    QVERIFY(!rows.contains(QString("Δ ilad vs #%1, paired").arg(r1)));  // no per-user ILAD stored
     // Both runs' reward curves overlaid below.
     panel.curves()->refresh();
     const auto drawn = panel.curves()->drawnSeries();
