@@ -99,4 +99,31 @@ void DemoProcess::readLines() {
   }
 }
 
+QString demo_checks_text(const nlohmann::json& summary) {
+  struct Check {
+    const char *label, *check, *diff, *se;
+  };
+  const Check checks[] = {{"reward rises", "reward_rises", "reward_rise", "reward_rise_se"},
+                          {"GRPO ≥ SFT on NDCG@10", "grpo_at_least_sft_ndcg", "ndcg_difference", "ndcg_difference_se"},
+                          {"diversity raises ILAD", "diversity_raises_ilad", "ilad_difference", "ilad_difference_se"}};
+  auto number = [&](const char* key) {
+    const auto it = summary.find(key);
+    return it != summary.end() && it->is_number() ? it->get<double>() : NAN;
+  };
+  QStringList parts;
+  if (!summary.is_object() || !summary.contains("checks")) return {};
+  for (const Check& c : checks) {
+    const auto it = summary["checks"].find(c.check);
+    if (it == summary["checks"].end() || !it->is_boolean()) continue;
+    QString part = QString("%1: %2").arg(QString::fromUtf8(c.label), it->get<bool>() ? QObject::tr("yes") : QObject::tr("no"));
+    const double d = number(c.diff), se = number(c.se);
+    if (std::isfinite(d) && std::isfinite(se))
+      part += QString(" (%1 ± %2, %3 noise)")
+                  .arg(QString::asprintf("%+.3f", d), QString::number(se, 'f', 3),
+                       std::abs(d) > 2 * se ? QObject::tr("beyond") : QObject::tr("within"));
+    parts << part;
+  }
+  return parts.join(" · ");
+}
+
 }  // namespace rf::gui

@@ -13,6 +13,11 @@
 
 namespace rf::gui {
 
+// The summary's three checks in a line for the status bar, each with its difference and standard error:
+// "reward rises: yes (+0.039 ± 0.116, within noise) · GRPO ≥ SFT on NDCG@10: no (−0.047 ± 0.051, within
+// noise) · diversity raises ILAD: yes (+0.018 ± 0.007, beyond noise)". A check the summary lacks is left out.
+QString demo_checks_text(const nlohmann::json& summary);
+
 class DemoProcess : public QObject {
   Q_OBJECT
 

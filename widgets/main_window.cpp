@@ -154,12 +154,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
       run_label_->setText(tr("demo ended: %1").arg(error));
       return;
     }
-    QStringList checks;
-    if (summary.is_object() && summary.contains("checks"))
-      for (const auto& [name, passed] : summary["checks"].items())
-        checks << QString("%1 %2").arg(QString::fromStdString(name), passed.is_boolean() && passed.get<bool>() ? tr("yes") : tr("no"));
     const double seconds = summary.is_object() && summary.contains("seconds") ? summary["seconds"].get<double>() : 0.0;
-    run_label_->setText(tr("demo finished in %1 s; checks: %2").arg(seconds, 0, 'f', 0).arg(checks.join(", ")));
+    run_label_->setText(tr("demo finished in %1 s: %2").arg(seconds, 0, 'f', 0).arg(demo_checks_text(summary)));
     // The demo's runs are SFT, GRPO (diversity 0), GRPO (high diversity): the curves show the two GRPO runs.
     std::vector<int64_t> runs;
     if (summary.is_object() && summary.contains("runs"))

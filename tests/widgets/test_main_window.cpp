@@ -204,6 +204,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(w.demo()->summary()["runs"].size(), size_t(3));
     QVERIFY(steps.count() >= 2 + 2 + 2);  // SFT 2 steps, GRPO 2 x 2 steps
     QTRY_VERIFY(w.statusText().contains("demo finished"));
+    QVERIFY2(w.statusText().contains("GRPO ≥ SFT on NDCG@10: "), qPrintable(w.statusText()));
     QTRY_COMPARE(w.runsPanel()->allRuns().size(), before + 3);
     const std::vector<int64_t> shown = w.curvePanel()->runs();
     QCOMPARE(shown.size(), size_t(2));
@@ -217,6 +218,20 @@ class TestMainWindow : public QObject {
 
   // The reward tuner on a run training in the window: the what-if has its stored steps; releasing a slider
   // sends the weight (an event in the store at the next step), and undo sends the previous one back.
+  // The status line after a demo: each check with its difference ± standard error, "beyond noise" only past
+  // twice the standard error; a check without numbers keeps its yes/no alone.
+  void demo_checks_line() {
+    const nlohmann::json summary = {{"checks", {{"reward_rises", true}, {"grpo_at_least_sft_ndcg", false}, {"diversity_raises_ilad", true}}},
+                                    {"reward_rise", 0.039}, {"reward_rise_se", 0.116}, {"ndcg_difference", -0.047},
+                                    {"ndcg_difference_se", 0.051}, {"ilad_difference", 0.018}, {"ilad_difference_se", 0.007}};
+    QCOMPARE(rf::gui::demo_checks_text(summary),
+             QString("reward rises: yes (+0.039 ± 0.116, within noise) · GRPO ≥ SFT on NDCG@10: no (-0.047 ± 0.051, within noise)"
+                     " · diversity raises ILAD: yes (+0.018 ± 0.007, beyond noise)"));
+    const nlohmann::json bare = {{"checks", {{"reward_rises", false}}}, {"reward_rise_se", nullptr}};
+    QCOMPARE(rf::gui::demo_checks_text(bare), QString("reward rises: no"));
+    QCOMPARE(rf::gui::demo_checks_text(nlohmann::json()), QString());
+  }
+
   void tuner_applies_and_undoes_a_weight() {
     rf::gui::MainWindow w;
     w.show();
