@@ -85,7 +85,7 @@ int cmd_demo(int argc, char** argv) {
                 {"generations", "G", "GRPO group size", "8"},
                 {"prompts", "B", "GRPO prompts per step", "1"},
                 {"grpo-users", "N", "GRPO trains on the prompts of N training users, pass after pass (0 = every user)", "10"},
-                {"eval-users", "N", "held-out users in the table", "60"},
+                {"eval-users", "N", "held-out users in the table (150: paired standard errors about 0.03 NDCG@10; docs/results.md)", "150"},
                 {"completion-tokens", "N", "the longest completion the models may write", "192"},
                 {"diversity", "W", "the diversity weight of the second GRPO run", "3"},
                 {"beta", "B", "GRPO's KL weight against the SFT model (grpo.beta; docs/results.md)", "0.1"},
@@ -245,7 +245,7 @@ int cmd_demo(int argc, char** argv) {
   std::snprintf(label, sizeof label, "GRPO div=%g", high);
   rows.emplace_back(label, grpo_r[1].last_eval);
   const std::vector<std::string> cols = {"recall@10", "ndcg@10", "ilad", "novelty", "satisfaction"};
-  // Each check with its noise: a gap of a few hundredths on 60 users can be chance (docs/results.md).
+  // Each check with its noise: a gap of a few hundredths on 150 users can be chance (docs/results.md).
   // Model against model is paired (the same users and pools, so each user's own difficulty cancels);
   // the reward's first steps against its last are two sets of steps (independent samples).
   const auto& rw = grpo_r[0].rewards;
