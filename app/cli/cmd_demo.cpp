@@ -8,6 +8,7 @@
 #include "commands.h"
 
 #include "cli_args.h"
+#include "cli_model.h"
 #include "cli_run.h"
 #include "data/dataset_store.h"
 #include "engine/run_setup.h"
@@ -92,6 +93,7 @@ int cmd_demo(int argc, char** argv) {
                 {"broad", "PERCENT", "teacher traces that state a broad plan, answered with an MMR re-ranking over categories (traces --broad; docs/results.md)", "0"},
                 {"free-answer", "", "let the models spell their answers freely (constrain_answer off; docs/config.md)", ""},
                 {"mentions", "", "hold the items the reasoning names to the pool too (constrain_mentions)", ""},
+                {"device", "DEV", "where SFT, GRPO and the evaluations run: cpu, cuda, cuda:N or auto (the base model is pretrained on the CPU)", "cpu"},
                 {"threads", "N", "CPU intra-op threads (0 = automatic)", "0"},
                 {"seed", "S", "seed of everything", "7"},
                 {"json", "", "JSON lines while running and a JSON summary at the end", ""}});
@@ -101,6 +103,8 @@ int cmd_demo(int argc, char** argv) {
   const std::string data = args.has("data") ? args.get("data") : sample_data_dir_find();
   const int seed = static_cast<int>(args.get_int("seed"));
   const CliRunOutput out = cli_run_output(args.flag("json"), false);
+  // A device that cannot be used fails now, not after minutes of pretraining.
+  if (args.get("device") != "auto") cli_parse_device(args.get("device"));
   auto say = [&](const std::string& line) {
     if (out.json) std::printf("%s\n", json({{"event", "demo"}, {"message", line}}).dump().c_str());
     else std::printf("%s\n", line.c_str());
@@ -170,7 +174,7 @@ int cmd_demo(int argc, char** argv) {
   base.recipe = "list";
   base.data.dataset = "sample";
   base.seed = seed;
-  base.device = "cpu";
+  base.device = args.get("device");
   base.eval.split = "test";
   base.eval.users = static_cast<int>(args.get_int("eval-users"));
   base.eval.k = 10;

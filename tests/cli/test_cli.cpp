@@ -133,6 +133,9 @@ class TestCli : public QObject {
     QTest::newRow("id outside vocabulary")
         << QStringList{"logits", "--model", fixture_path("hf-parity/qwen2").c_str(), "--ids", "1,99999"}
         << "outside the vocabulary";
+    // Checked before the project is made or anything is pretrained (the folder's parent does not exist).
+    QTest::newRow("demo on an unknown device") << QStringList{"demo", "--project", "/nonexistent/demo", "--device", "tpu"}
+                                               << "--device: expected cpu or cuda, got 'tpu'";
   }
   void errors_go_to_stderr() {
     QFETCH(QStringList, args);
