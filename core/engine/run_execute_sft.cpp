@@ -166,14 +166,20 @@ RunOutcome run_execute_sft(RunContext& rc) {
   };
   const SftResult r = sft_train(*m.model, examples, so, cb);
   out.steps = r.steps;
-  out.status = nan_in_a_row >= c.nan_patience ? "failed" : ctl.stop_requested() ? "stopped" : "finished";
+  const bool failed = nan_in_a_row >= c.nan_patience || !r.out_of_memory.empty();
+  out.status = failed ? "failed" : ctl.stop_requested() ? "stopped" : "finished";
   // A stop (or a failure) writes its checkpoint without a step callback: record it here.
   if (out.status != "finished" && !r.last_checkpoint.empty() && r.last_checkpoint != out.checkpoint &&
       r.last_checkpoint != resume.dir)
     record_checkpoint(r.steps, r.last_checkpoint);
   if (out.status == "stopped") writer.event(run_event_make(rc.run, r.steps, RunEventKind::stop));
   out.checkpoint = r.last_checkpoint;
-  if (out.status == "failed") out.message = "stopped after non-finite steps in a row; lower sft.learning_rate";
+  if (!r.out_of_memory.empty()) {
+    out.message = r.out_of_memory;
+    writer.event(run_event_make(rc.run, r.steps, RunEventKind::error, {{"message", out.message}}));
+  } else if (out.status == "failed") {
+    out.message = "stopped after non-finite steps in a row; lower sft.learning_rate";
+  }
   m.model->set_training(false);
   if (opt.evaluate && out.status == "finished") out.last_eval = evaluate(r.steps);
   return out;

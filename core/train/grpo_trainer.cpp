@@ -9,6 +9,7 @@
 #include "train/grpo_loss.h"
 #include "train/lora_train.h"
 #include "train/lr_schedule.h"
+#include "train/out_of_memory.h"
 #include "train/shared_prefix.h"
 #include "train/token_logprobs.h"
 #include "util/error.h"
@@ -552,11 +553,10 @@ GrpoStepResult GrpoTrainer::train_step() {
     step_ = step;
     return res;
   } catch (const c10::Error& e) {
-    const std::string what = e.what();
-    if (what.find("out of memory") != std::string::npos)
-      throw GrpoOutOfMemory("grpo: the device ran out of memory at step " + std::to_string(step_ + 1) +
-                            "; lower grpo.per_device_train_batch_size (or raise gradient_accumulation_steps to keep the "
-                            "batch), grpo.num_generations or grpo.max_completion_length");
+    if (out_of_memory_is(e.what()))
+      throw GrpoOutOfMemory(out_of_memory_message("grpo", step_ + 1,
+                                                  "grpo.per_device_train_batch_size (or raise gradient_accumulation_steps to "
+                                                  "keep the batch), grpo.num_generations or grpo.max_completion_length"));
     throw;
   }
 }

@@ -7,6 +7,7 @@
 #include "train/grad_accumulation.h"
 #include "train/grad_clip.h"
 #include "train/lr_schedule.h"
+#include "train/out_of_memory.h"
 #include "train/token_logprobs.h"
 #include "util/error.h"
 #include "util/file_io.h"
@@ -254,41 +255,57 @@ SftResult sft_train(Transformer& model, const std::vector<SftExample>& examples,
     // LoRA dropout draws from the global generator: a function of (seed, step) makes a resumed run exact.
     at::manual_seed(options.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(step));
     const auto t0 = Clock::now();
-    std::vector<SftBatch> micro;
-    int64_t loss_tokens = 0, step_tokens = 0;
-    for (int64_t k = 0; k < c.gradient_accumulation_steps; ++k) {
-      if (st.next_plan == static_cast<int64_t>(plans.size())) {
-        plans = epoch_batches(train, options, ++st.epoch);
-        st.next_plan = 0;
-      }
-      micro.push_back(to_device(sft_collate(train, plans[static_cast<size_t>(st.next_plan++)], options.pad_id), model.device()));
-      ++st.batches_done;
-      loss_tokens += micro.back().loss_tokens;
-      step_tokens += micro.back().tokens;
-    }
+    const SftLoopState before = st;  // what a checkpoint holds if this step runs out of memory
     SftStepMetrics m;
-    m.step = step;
-    m.max_steps = total;
-    m.learning_rate = lr_at(schedule, step - 1);
-    if (loss_tokens > 0) {
-      m.loss = accumulate_gradients_token_sum(static_cast<int64_t>(micro.size()), loss_tokens, [&](int64_t i) {
-        const SftBatch& b = micro[static_cast<size_t>(i)];
-        return masked_cross_entropy(model, b.input_ids, b.loss_mask, b.attention_mask, b.position_ids,
-                                    options.chunk_tokens).sum;
-      });
-      const GradNorm gn = clip_grad_norm(params, c.max_grad_norm);
-      m.grad_norm = gn.norm;
-      if (gn.finite && std::isfinite(m.loss)) {
-        optimizer.step(m.learning_rate);
+    int64_t loss_tokens = 0, step_tokens = 0;
+    try {
+      std::vector<SftBatch> micro;
+      for (int64_t k = 0; k < c.gradient_accumulation_steps; ++k) {
+        if (st.next_plan == static_cast<int64_t>(plans.size())) {
+          plans = epoch_batches(train, options, ++st.epoch);
+          st.next_plan = 0;
+        }
+        micro.push_back(to_device(sft_collate(train, plans[static_cast<size_t>(st.next_plan++)], options.pad_id), model.device()));
+        ++st.batches_done;
+        loss_tokens += micro.back().loss_tokens;
+        step_tokens += micro.back().tokens;
+      }
+      m.step = step;
+      m.max_steps = total;
+      m.learning_rate = lr_at(schedule, step - 1);
+      if (loss_tokens > 0) {
+        m.loss = accumulate_gradients_token_sum(static_cast<int64_t>(micro.size()), loss_tokens, [&](int64_t i) {
+          const SftBatch& b = micro[static_cast<size_t>(i)];
+          return masked_cross_entropy(model, b.input_ids, b.loss_mask, b.attention_mask, b.position_ids,
+                                      options.chunk_tokens).sum;
+        });
+        const GradNorm gn = clip_grad_norm(params, c.max_grad_norm);
+        m.grad_norm = gn.norm;
+        if (gn.finite && std::isfinite(m.loss)) {
+          optimizer.step(m.learning_rate);
+        } else {
+          m.skipped = true;
+          ++st.skipped_steps;
+        }
+        optimizer.zero_grad();
       } else {
+        m.loss = NAN;
         m.skipped = true;
         ++st.skipped_steps;
       }
+    } catch (const c10::Error& e) {
+      if (!out_of_memory_is(e.what())) throw;
+      // A failure in the forward or backward pass leaves the weights as they were (the optimiser steps
+      // last): drop the step's gradients and batches, keep the steps done.
       optimizer.zero_grad();
-    } else {
-      m.loss = NAN;
-      m.skipped = true;
-      ++st.skipped_steps;
+      st = before;
+      result.out_of_memory = out_of_memory_message(
+          "sft", step, "sft.per_device_train_batch_size (raise sft.gradient_accumulation_steps to keep the batch) or sft.max_length");
+      if (save && result.steps > 0 && result.last_checkpoint != options.output_dir + "/checkpoint-" + std::to_string(result.steps)) {
+        result.last_checkpoint = options.output_dir + "/checkpoint-" + std::to_string(result.steps);
+        checkpoint_write_resumable(model, result.last_checkpoint, options, optimizer, st);
+      }
+      return result;
     }
     st.step = step;
     result.skipped_steps = st.skipped_steps;

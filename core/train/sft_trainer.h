@@ -68,6 +68,9 @@ struct SftResult {
   double eval_loss = NAN;  // at the end (NaN without eval examples)
   int64_t skipped_steps = 0;
   std::string last_checkpoint;
+  // Set when a step ran out of memory (out_of_memory.h): the run stopped before that step, with a
+  // checkpoint of the steps done when there were any, and this says which settings to lower.
+  std::string out_of_memory;
 };
 
 // The number of optimiser steps a run makes: max_steps when > 0, else

@@ -1,12 +1,14 @@
 // The SFT trainer (core/train/sft_*): completion-only label masks on a hand-built chat example with the
 // real Qwen3 tokenizer, left truncation, the loss against an independent mean NLL from token_logprobs,
 // bucketing / packing using every example once, a tiny random model that learns a repeated example,
-// atomic checkpoints that load back, and JSONL errors naming file:line:field.
+// atomic checkpoints that load back, JSONL errors naming file:line:field, and a step that runs out of
+// memory stopping the run with a checkpoint and a message naming what to lower.
 #include "model/transformer.h"
 #include "support/fixtures.h"
 #include "text/chat_format.h"
 #include "text/tokenizer.h"
 #include "train/lora_train.h"
+#include "train/out_of_memory.h"
 #include "train/sft_batches.h"
 #include "train/sft_data.h"
 #include "train/sft_trainer.h"
@@ -278,6 +280,66 @@ class TestSft : public QObject {
 
   // Checkpoints every 2 steps and at the end, each under its final name only (no .tmp left), loading back
   // to the trained weights; eval_loss at eval_steps and at the end.
+  // The allocators' own texts (CUDA's caching allocator in LibTorch 1.13 and 2.x, the CPU allocator, a
+  // rethrown std::bad_alloc) are allocation failures; other LibTorch errors are not.
+  void outOfMemoryIsRecognised_data() {
+    QTest::addColumn<QString>("what");
+    QTest::addColumn<bool>("oom");
+    QTest::newRow("cuda 1.13") << "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.15 GiB total capacity; "
+                                  "77.01 GiB already allocated; 1.02 GiB free)" << true;
+    QTest::newRow("cuda 2.x") << "CUDA out of memory. Tried to allocate 20.00 MiB. GPU 0 has a total capacity of 79.11 GiB "
+                                 "of which 3.50 MiB is free." << true;
+    QTest::newRow("cpu") << "[enforce fail at alloc_cpu.cpp:75] err == 0. DefaultCPUAllocator: can't allocate memory: you "
+                            "tried to allocate 40000000000 bytes. Error code 12 (Cannot allocate memory)" << true;
+    QTest::newRow("bad_alloc") << "std::bad_alloc" << true;
+    QTest::newRow("shape") << "mat1 and mat2 shapes cannot be multiplied (4x64 and 32x64)" << false;
+    QTest::newRow("index") << "index 70000 is out of bounds for dimension 0 with size 64" << false;
+  }
+  void outOfMemoryIsRecognised() {
+    QFETCH(QString, what);
+    QFETCH(bool, oom);
+    QCOMPARE(rf::out_of_memory_is(what.toStdString()), oom);
+  }
+
+  // A real allocation failure: one example of 200,000 tokens needs a (T, T) attention mask and scores of
+  // 40 GB and more, which the CPU allocator refuses. The step it falls in does not happen; the steps
+  // before it are kept in a checkpoint that loads back, and the message names the settings to lower.
+  void outOfMemoryStopsWithCheckpoint() {
+    {
+      std::ifstream f("/proc/sys/vm/overcommit_memory");
+      int mode = 0;
+      if (f >> mode && mode == 1)  // every allocation granted: the kernel would kill the test instead
+        QSKIP("vm.overcommit_memory is 1: a refused allocation cannot be provoked safely");
+    }
+    nlohmann::json j = {{"model_type", "llama"}, {"vocab_size", 64}, {"hidden_size", 32}, {"intermediate_size", 64},
+                        {"num_hidden_layers", 1}, {"num_attention_heads", 2}, {"num_key_value_heads", 1},
+                        {"max_position_embeddings", 128}, {"rope_theta", 10000.0}, {"rms_norm_eps", 1e-6},
+                        {"tie_word_embeddings", false}};
+    auto model = rf::Transformer::random(rf::model_config_from_json(j, "tiny"), 3);
+    const std::string out = temp_dir("oom");
+    rf::SftOptions o = small_options();
+    o.config.per_device_train_batch_size = 1;
+    o.config.max_length = 250000;
+    o.config.num_train_epochs = 1;
+    o.output_dir = out + "/run";
+    std::vector<rf::SftExample> ex;
+    for (int i = 0; i < 3; ++i) ex.push_back(rf::sft_example_from_ids({1, 2, i + 3}, {20 + i, 30}, o.config.max_length, true));
+    ex.push_back(rf::sft_example_from_ids(std::vector<int32_t>(200000, 5), {6, 7}, o.config.max_length, true));
+    std::vector<rf::SftStepMetrics> steps;
+    const rf::SftResult r = rf::sft_train(*model, ex, o, {[&](const rf::SftStepMetrics& m) { steps.push_back(m); }, {}});
+    QVERIFY2(!r.out_of_memory.empty(), "the huge example did not fail its allocation");
+    QCOMPARE(r.steps, static_cast<int64_t>(steps.size()));
+    QVERIFY(r.steps >= 1 && r.steps < 4);  // seed 7 puts the huge example third
+    const std::string expected = "sft: the device ran out of memory at step " + std::to_string(r.steps + 1) + "; lower sft.per_device_train_batch_size";
+    QVERIFY2(r.out_of_memory.rfind(expected, 0) == 0, r.out_of_memory.c_str());
+    QVERIFY(r.out_of_memory.find("sft.max_length") != std::string::npos);
+    QCOMPARE(r.last_checkpoint, o.output_dir + "/checkpoint-" + std::to_string(r.steps));
+    auto back = rf::Transformer::load(r.last_checkpoint);
+    const auto a = model->named_parameters(), b = back->named_parameters();
+    for (size_t i = 0; i < a.size(); ++i) QVERIFY2(a[i].second.detach().equal(b[i].second), a[i].first.c_str());
+    fs::remove_all(out);
+  }
+
   void checkpointsLoadBack_data() {
     QTest::addColumn<bool>("lora");
     QTest::newRow("full") << false;
