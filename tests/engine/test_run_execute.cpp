@@ -552,6 +552,45 @@ class TestRunExecute : public QObject {
     QVERIFY2(h_free > 1.0, std::to_string(h_free).c_str());
   }
 
+  // A GRPO step that runs out of memory (here for real: a prompt of 200,000 tokens asks the CPU allocator
+  // for (T, T) attention tensors of 40 GB and more, which it refuses) throws GrpoOutOfMemory naming the
+  // settings to lower; run_execute_grpo turns that into a checkpoint and an error event.
+  void grpo_out_of_memory_names_the_settings() {
+    {
+      std::ifstream f("/proc/sys/vm/overcommit_memory");
+      int mode = 0;
+      if (f >> mode && mode == 1)  // every allocation granted: the kernel would kill the test instead
+        QSKIP("vm.overcommit_memory is 1: a refused allocation cannot be provoked safely");
+    }
+    rf::RunModel m = rf::run_model_load(rf::run_sample_model_dir(project_), rf::run_model_load_options("cpu", "float32"));
+    std::vector<rf::GrpoPrompt> prompts = {{std::vector<int64_t>(200000, 40), ""}};
+    rf::GrpoScoreFn score = [&](const std::vector<int64_t>&, const std::vector<std::string>& completions, int64_t) {
+      rf::GrpoScores s;
+      s.names = {"one"};
+      s.weights = {1.0};
+      for (size_t i = 0; i < completions.size(); ++i) {
+        s.components.push_back({1.0});
+        s.totals.push_back(1.0);
+      }
+      return s;
+    };
+    rf::GrpoTrainerOptions o;
+    o.config = rf::test::sample_grpo_config(1, 0).grpo;
+    o.config.max_prompt_length = 250000;
+    o.config.max_completion_length = 4;
+    o.decode = [&](const std::vector<int64_t>& ids) { return rf::run_model_decode(m, ids); };
+    rf::GrpoTrainer trainer(*m.model, prompts, score, o);
+    try {
+      trainer.train_step();
+      QFAIL("the 200,000-token prompt did not fail its allocation");
+    } catch (const rf::GrpoOutOfMemory& e) {
+      const std::string what = e.what();
+      QVERIFY2(what.rfind("grpo: the device ran out of memory at step 1; lower grpo.per_device_train_batch_size", 0) == 0,
+               what.c_str());
+      QVERIFY(what.find("grpo.max_completion_length") != std::string::npos);
+    }
+  }
+
   // Running each prompt once for its G completions (shared_prefix.h) changes no number of a step beyond
   // float32 order: the same rollouts, then the same loss, gradient norm, entropy and KL (β > 0 and μ = 2
   // run the reference and old log-prob passes through it too) as with every row run whole.
