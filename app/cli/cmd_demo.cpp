@@ -11,6 +11,7 @@
 #include "cli_model.h"
 #include "cli_run.h"
 #include "data/dataset_store.h"
+#include "engine/reward_rise.h"
 #include "engine/run_setup.h"
 #include "engine/sample_project.h"
 #include "eval/mean_difference.h"
@@ -29,7 +30,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <numeric>
 
 namespace rf::cli {
 
@@ -40,12 +40,6 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-double mean_of(const std::vector<double>& v, size_t from, size_t to) {
-  if (to <= from) return NAN;
-  return std::accumulate(v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(to), 0.0) /
-         static_cast<double>(to - from);
-}
 
 // b's per-user values of `metric` at its last evaluation minus a's (both evaluated on the same prompts).
 MeanDifference paired_rows(const RunOutcome& a, const RunOutcome& b, const std::string& metric) {
@@ -250,13 +244,12 @@ int cmd_demo(int argc, char** argv) {
   rows.emplace_back(label, grpo_r[1].last_eval);
   const std::vector<std::string> cols = {"recall@10", "ndcg@10", "ilad", "novelty", "satisfaction"};
   // Each check with its noise: a gap of a few hundredths on 150 users can be chance (docs/results.md).
-  // Model against model is paired (the same users and pools, so each user's own difficulty cancels);
-  // the reward's first steps against its last are two sets of steps (independent samples).
-  const auto& rw = grpo_r[0].rewards;
-  const size_t n = rw.size(), w10 = std::min<size_t>(10, n / 2);
-  const double first = mean_of(rw, 0, w10), last = mean_of(rw, n - w10, n);
-  const MeanDifference rise = mean_difference_independent(std::vector<double>(rw.begin(), rw.begin() + static_cast<std::ptrdiff_t>(w10)),
-                                                          std::vector<double>(rw.end() - static_cast<std::ptrdiff_t>(w10), rw.end()));
+  // Model against model is paired (the same users and pools, so each user's own difficulty cancels), and
+  // so is the reward's first steps against its last when the same users come back (reward_rise.h).
+  const size_t w10 = std::min<size_t>(10, grpo_r[0].step_rewards.size() / 2);
+  const RewardRise rr = reward_rise(grpo_r[0].step_rewards, 10);
+  const double first = rr.first, last = rr.last;
+  const MeanDifference& rise = rr.rise;
   const double sft_ndcg = run_metric(sft_r.last_eval, "ndcg@10"), grpo_ndcg = run_metric(grpo_r[0].last_eval, "ndcg@10");
   const double ilad0 = run_metric(grpo_r[0].last_eval, "ilad"), ilad1 = run_metric(grpo_r[1].last_eval, "ilad");
   const MeanDifference acc = paired_rows(sft_r, grpo_r[0], "ndcg@10"), div = paired_rows(grpo_r[0], grpo_r[1], "ilad");
@@ -273,6 +266,7 @@ int cmd_demo(int argc, char** argv) {
     }
     std::printf("%s\n", json({{"event", "summary"}, {"project", project}, {"runs", {sft_id, grpo_r[0].run, grpo_r[1].run}}, {"table", table},
                               {"reward_first10", first}, {"reward_last10", last}, {"reward_rise", rise.difference}, {"reward_rise_se", finite(rise.se)},
+                              {"reward_rise_paired_users", rr.paired_users},
                               {"ndcg_difference", acc.difference}, {"ndcg_difference_se", finite(acc.se)},
                               {"ilad_difference", div.difference}, {"ilad_difference_se", finite(div.se)},
                               {"checks", {{"reward_rises", ok_reward}, {"reward_rises_beyond_noise", rise_clear},
@@ -283,8 +277,9 @@ int cmd_demo(int argc, char** argv) {
     std::printf("\nheld-out users (%d, their test interaction; List recipe, pools of %d):\n", base.eval.users, base.data.pool_size);
     cli_print_metrics_table(rows, cols);
     std::printf("\nchecks (a difference within twice its standard error is noise at this size):\n");
-    std::printf("  [%s] GRPO reward rises: mean of the first %zu steps %.3f -> last %zu steps %.3f: %s\n", ok_reward ? "ok" : "NO", w10, first,
-                w10, last, noise_text(rise).c_str());
+    const std::string over = rr.paired_users > 0 ? " (paired over the " + std::to_string(rr.paired_users) + " users of both)" : "";
+    std::printf("  [%s] GRPO reward rises: mean of the first %zu steps %.3f -> last %zu steps %.3f: %s%s\n", ok_reward ? "ok" : "NO", w10,
+                first, w10, last, noise_text(rise).c_str(), over.c_str());
     std::printf("  [%s] GRPO at least as accurate as SFT: NDCG@10 %.4f vs %.4f: %s (paired over the users)\n", ok_acc ? "ok" : "NO", grpo_ndcg,
                 sft_ndcg, noise_text(acc).c_str());
     std::printf("  [%s] a high diversity weight raises ILAD: %.4f (weight %g) vs %.4f (weight 0): %s (paired over the users)\n",

@@ -19,6 +19,7 @@
 #include "engine/run_config.h"
 #include "engine/run_control.h"
 #include "engine/run_eval.h"
+#include "engine/reward_rise.h"
 
 #include <cstdint>
 #include <functional>
@@ -64,6 +65,7 @@ struct RunOutcome {
   RunMetricRows last_eval_rows;      // the end's per-prompt values (run_eval.h), for paired comparisons
   std::vector<std::pair<std::string, RunMetrics>> baselines;
   std::vector<double> rewards;   // GRPO: the reward of each step done in this process
+  std::vector<StepGroupRewards> step_rewards;  // GRPO: the same steps group by group, with their users
 };
 
 // Validates the config and records a new run (status "created") in the project's run store; returns its id.

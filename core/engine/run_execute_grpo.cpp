@@ -24,6 +24,26 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+// The step's groups in order, each with its prompt's user and the mean of its completions' totals.
+StepGroupRewards step_group_rewards(const GrpoStepResult& r, const std::vector<RecipePrompt>& prompts) {
+  StepGroupRewards s;
+  std::vector<int64_t> count;
+  for (const GrpoRollout& ro : r.rollouts) {
+    const size_t g = static_cast<size_t>(ro.group);
+    if (g >= s.users.size()) {
+      s.users.resize(g + 1, -1);
+      s.rewards.resize(g + 1, 0.0);
+      count.resize(g + 1, 0);
+    }
+    s.users[g] = prompts[static_cast<size_t>(ro.prompt)].user;
+    s.rewards[g] += ro.total;
+    ++count[g];
+  }
+  for (size_t g = 0; g < s.rewards.size(); ++g)
+    if (count[g] > 0) s.rewards[g] /= static_cast<double>(count[g]);
+  return s;
+}
+
 }  // namespace
 
 RunOutcome run_execute_grpo(RunContext& rc) {
@@ -240,6 +260,7 @@ RunOutcome run_execute_grpo(RunContext& rc) {
     }
     const double reward_mean = grpo_metric_get(r.metrics, "reward");
     out.rewards.push_back(reward_mean);
+    out.step_rewards.push_back(step_group_rewards(r, prompts));
     out.steps = r.step;
     if (r.skipped) {
       writer.event(run_event_make(run, r.step, RunEventKind::nan_skip, {{"reason", r.skip_reason}}));

@@ -11,6 +11,8 @@
 
 #include <QtTest/QtTest>
 
+#include <map>
+
 using rf::test::fixture_json;
 using rf::test::fixture_path;
 
@@ -392,7 +394,7 @@ class TestCli : public QObject {
     QTemporaryDir tmp;
     const QString project = tmp.filePath("demo");
     const CliRun r = cli_run({"demo", "--project", project, "--pretrain-steps", "10", "--sft-steps", "2", "--grpo-steps", "4",
-                              "--generations", "2", "--prompts", "2", "--eval-users", "3", "--completion-tokens", "24", "--json"},
+                              "--generations", "2", "--prompts", "2", "--grpo-users", "2", "--eval-users", "3", "--completion-tokens", "24", "--json"},
                              480000);
     QVERIFY2(r.exit_code == 0, r.err.constData());
     const QList<QByteArray> lines = r.out.trimmed().split('\n');
@@ -409,8 +411,8 @@ class TestCli : public QObject {
     }
     QCOMPARE(summary["runs"].size(), size_t(3));
     // Each check comes with its noise: the difference and its standard error. The paired differences are
-    // over the same 3 users, so their mean is the difference of the table's two means; the reward's is
-    // the last steps' mean minus the first steps'.
+    // over the same 3 users, so their mean is the difference of the table's two means. (The reward's is
+    // checked against the stored trajectories below.)
     const nlohmann::json& checks = summary["checks"];
     struct Gap {
       const char *diff, *se, *check;
@@ -422,8 +424,6 @@ class TestCli : public QObject {
          table["GRPO div=3"]["ilad"].get<double>() - table["GRPO div=0"]["ilad"].get<double>(), true},
         {"ndcg_difference", "ndcg_difference_se", "grpo_below_sft_beyond_noise",
          table["GRPO div=0"]["ndcg@10"].get<double>() - table["SFT"]["ndcg@10"].get<double>(), false},
-        {"reward_rise", "reward_rise_se", "reward_rises_beyond_noise",
-         summary["reward_last10"].get<double>() - summary["reward_first10"].get<double>(), true},
     };
     for (const Gap& g : gaps) {
       const double diff = summary[g.diff].get<double>(), se = summary[g.se].get<double>();
@@ -431,6 +431,44 @@ class TestCli : public QObject {
       QVERIFY2(std::isfinite(se) && se >= 0, g.se);
       const bool beyond = g.beyond_when_positive ? diff > 2 * se : -diff > 2 * se;
       QVERIFY2(checks[g.check].get<bool>() == beyond, g.check);
+    }
+
+    // The reward's rise from the stored trajectories of the first GRPO run (run 2): 4 steps, each with
+    // both of its 2 users (--grpo-users 2, --prompts 2), so the first 2 steps and the last 2 pair up user
+    // by user: per user, the mean of its groups' mean totals in steps 3-4 minus that in steps 1-2; two
+    // differences d1, d2 have mean (d1 + d2) / 2 and standard error |d1 - d2| / 2.
+    {
+      const QString dir = tmp.filePath("export2");
+      QCOMPARE(cli_run({"export", "--project", project, "--run", "2", "--out", dir, "--what", "trajectories"}).exit_code, 0);
+      QFile f(dir + "/trajectories.jsonl");
+      QVERIFY(f.open(QIODevice::ReadOnly));
+      std::map<std::pair<int64_t, int64_t>, std::pair<int64_t, std::vector<double>>> groups;  // (step, group) -> user, totals
+      for (const QByteArray& line : f.readAll().trimmed().split('\n')) {
+        const nlohmann::json t = nlohmann::json::parse(line.toStdString());
+        auto& g = groups[{t["step"].get<int64_t>(), t["group"].get<int64_t>()}];
+        g.first = t["user"].get<int64_t>();
+        g.second.push_back(t["total"].get<double>());
+      }
+      QCOMPARE(groups.size(), size_t(8));
+      std::map<int64_t, double> step_sum, early, late;
+      std::map<int64_t, int> early_n, late_n;
+      for (const auto& [key, g] : groups) {
+        double mean = 0;
+        for (double v : g.second) mean += v / static_cast<double>(g.second.size());
+        step_sum[key.first] += mean / 2;
+        if (key.first <= 2) { early[g.first] += mean; ++early_n[g.first]; }
+        else { late[g.first] += mean; ++late_n[g.first]; }
+      }
+      QCOMPARE(early.size(), size_t(2));
+      std::vector<double> d;
+      for (const auto& [user, sum] : early) d.push_back(late.at(user) / late_n.at(user) - sum / early_n.at(user));
+      QVERIFY(std::abs(summary["reward_first10"].get<double>() - (step_sum[1] + step_sum[2]) / 2) < 1e-9);
+      QVERIFY(std::abs(summary["reward_last10"].get<double>() - (step_sum[3] + step_sum[4]) / 2) < 1e-9);
+      QCOMPARE(summary["reward_rise_paired_users"].get<int64_t>(), int64_t(2));
+      QVERIFY(std::abs(summary["reward_rise"].get<double>() - (d[0] + d[1]) / 2) < 1e-9);
+      QVERIFY(std::abs(summary["reward_rise_se"].get<double>() - std::abs(d[0] - d[1]) / 2) < 1e-9);
+      const bool beyond = summary["reward_rise"].get<double>() > 2 * summary["reward_rise_se"].get<double>();
+      QCOMPARE(checks["reward_rises_beyond_noise"].get<bool>(), beyond);
     }
 
     // `compare` pairs the stored per-user values: the same differences and standard errors as the summary,
