@@ -56,7 +56,9 @@ run() {
   python3 -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]; print([x for x in e if x.get("event")=="end"][-1]["checkpoint"])' "$log"
 }
 
-common='"device": "cpu", "seed": 7, "eval": {"split": "test", "users": '"$eval_users"', "k": 10}'
+# Every answer decoded under the recipe's format (constrain_answer): List answers held to the candidate pool,
+# Query and Rating blocks closed in time and a Rating answer on the scale (docs/config.md).
+common='"device": "cpu", "seed": 7, "constrain_answer": true, "eval": {"split": "test", "users": '"$eval_users"', "k": 10}'
 grpo_section='"num_generations": 4, "per_device_train_batch_size": 8, "max_steps": '"$steps"', "learning_rate": 3e-4,
   "lr_scheduler_type": "constant", "beta": 0.0, "temperature": 1.0, "save_steps": 10, "max_prompt_length": 1024'
 sft_section='"num_train_epochs": 1, "learning_rate": 1e-3, "per_device_train_batch_size": 8, "max_length": 1400,
@@ -72,15 +74,13 @@ for c in "${cases[@]}"; do
       pretrain "$p" beauty "$tl,$tq"
       recipe=${c#beauty-}
       len=$([ "$recipe" = list ] && echo 192 || echo 96)
-      # List: answers held to the candidate pool (as in the demo), and the demo's GRPO group of 8 at 1e-4
-      # (groups of 4 at 3e-4 lost accuracy there; docs/results.md).
-      list_cfg=$([ "$recipe" = list ] && echo '"constrain_answer": true,' || echo '')
+      # List: the demo's GRPO group of 8 at 1e-4 (groups of 4 at 3e-4 lost accuracy there; docs/results.md).
       section=$([ "$recipe" = list ] && echo "${grpo_section/\"num_generations\": 4/\"num_generations\": 8}" || echo "$grpo_section")
       [ "$recipe" = list ] && section=${section/\"learning_rate\": 3e-4/\"learning_rate\": 1e-4}
       ck=$(run sft "$p" "$c" "{\"name\": \"$c sft\", \"recipe\": \"$recipe\", \"trainer\": \"sft\", \"data\": {\"dataset\": \"beauty\"},
-        $list_cfg $common, \"sft\": {$sft_section}, \"grpo\": {\"max_completion_length\": $len, \"max_prompt_length\": 1024}}")
+        $common, \"sft\": {$sft_section}, \"grpo\": {\"max_completion_length\": $len, \"max_prompt_length\": 1024}}")
       run grpo "$p" "$c" "{\"name\": \"$c grpo\", \"recipe\": \"$recipe\", \"trainer\": \"grpo\", \"data\": {\"dataset\": \"beauty\"},
-        \"model\": {\"source\": \"hf\", \"path\": \"$ck\"}, $list_cfg $common, \"grpo\": {$section, \"max_completion_length\": $len}}" > /dev/null
+        \"model\": {\"source\": \"hf\", \"path\": \"$ck\"}, $common, \"grpo\": {$section, \"max_completion_length\": $len}}" > /dev/null
       ;;
     esci-query)
       p=$(project esci "$data/esci-sample" auto)

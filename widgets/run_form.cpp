@@ -71,7 +71,7 @@ RunForm::RunForm(RunSession* session, QWidget* parent) : QWidget(parent), sessio
   setObjectName("runForm");
   config_ = run_config_to_json(run_config_default());
   config_["rewards"] = reward_preset_of(config_.value("recipe", "list"));
-  config_["constrain_answer"] = config_.value("recipe", "list") == "list";
+  config_["constrain_answer"] = true;
 
   auto* basic = new QWidget(this);
   auto* cols = new QHBoxLayout(basic);
@@ -90,7 +90,7 @@ RunForm::RunForm(RunSession* session, QWidget* parent) : QWidget(parent), sessio
   addField(run_form, "seed", tr("Seed"), 'i');
   addField(run_form, "rewards", tr("Reward preset"), 's', {"recllm-r1", "rec-r1", "reczero"});
   addField(run_form, "eval.users", tr("Held-out users"), 'i');
-  addField(run_form, "constrain_answer", tr("Answers from the pool"), 'b');
+  addField(run_form, "constrain_answer", tr("Answers held to the format"), 'b');
   addField(run_form, "constrain_mentions", tr("Mentions from the pool"), 'b');
   auto* grpo_box = new QGroupBox(tr("GRPO"), basic);
   auto* grpo_form = new QFormLayout(grpo_box);
@@ -244,11 +244,12 @@ void RunForm::setProject(const QString& project_dir) {
 void RunForm::setField(const std::string& path, const nlohmann::json& value) {
   json_set(config_, path, value);
   // A recipe needs its own reward: switching the recipe switches to the recipe's preset.
-  // A List run starts with its answers held to the candidate pool (the sample model cannot copy ids from
-  // its prompt yet); mentions stay free unless asked for (docs/results.md: they cost the demo accuracy).
+  // Every recipe starts with its answers held to its format (List: to the candidate pool, which the sample
+  // model cannot copy from its prompt yet; Query and Rating: blocks closed in time, a rating on the scale);
+  // mentions (List only) stay free unless asked for (docs/results.md: they cost the demo accuracy).
   if (path == "recipe" && value.is_string()) {
     json_set(config_, "rewards", reward_preset_of(value.get<std::string>()));
-    json_set(config_, "constrain_answer", value.get<std::string>() == "list");
+    json_set(config_, "constrain_answer", true);
     if (value.get<std::string>() != "list") json_set(config_, "constrain_mentions", false);
   }
   refreshWidgets();

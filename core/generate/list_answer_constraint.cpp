@@ -5,7 +5,6 @@
 #include "util/error.h"
 
 #include <algorithm>
-#include <climits>
 #include <string_view>
 
 namespace rf {
@@ -46,21 +45,6 @@ int32_t tag_next(std::string_view tag, int32_t matched, char c) {
   return !tag.empty() && static_cast<size_t>(matched) < tag.size() && tag[static_cast<size_t>(matched)] == c ? matched + 1 : -1;
 }
 
-// The fewest tokens that spell `s` (one a byte when no token does).
-int32_t shortest_spelling(const TokenTexts& t, const std::string& s) {
-  const size_t n = s.size();
-  std::vector<int32_t> best(n + 1, INT_MAX);
-  best[0] = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (best[i] == INT_MAX) continue;
-    for (int64_t v : t.by_first[static_cast<uint8_t>(s[i])]) {
-      const std::string& x = t.text[static_cast<size_t>(v)];
-      if (x.size() <= n - i && s.compare(i, x.size(), x) == 0) best[i + x.size()] = std::min(best[i + x.size()], best[i] + 1);
-    }
-  }
-  return best[n] == INT_MAX ? static_cast<int32_t>(n) : best[n];
-}
-
 std::string answer_opening(const std::string& think_close) {
   std::string s = "\n";
   if (!think_close.empty()) s.append(think_close).append("\n");
@@ -71,10 +55,10 @@ std::string answer_opening(const std::string& think_close) {
 
 int32_t list_answer_reserve(const TokenTexts& texts, const ListAnswerSpec& spec) {
   int32_t id = 0;
-  for (const std::string& p : spec.pool) id = std::max(id, shortest_spelling(texts, p));
+  for (const std::string& p : spec.pool) id = std::max(id, token_texts_shortest_spelling(texts, p));
   const int32_t k = std::min<int32_t>(spec.k, static_cast<int32_t>(spec.pool.size()));
-  const int32_t need = shortest_spelling(texts, answer_opening(spec.think_close) + "[") + k * id +
-                       (k - 1) * shortest_spelling(texts, ", ") + shortest_spelling(texts, kClose) +
+  const int32_t need = token_texts_shortest_spelling(texts, answer_opening(spec.think_close) + "[") + k * id +
+                       (k - 1) * token_texts_shortest_spelling(texts, ", ") + token_texts_shortest_spelling(texts, kClose) +
                        (spec.end_ids.empty() ? 0 : 1) +
                        (spec.mentions ? id + 1 : 0);  // a mention begun is finished first
   return need + (need + 3) / 4;

@@ -1,6 +1,9 @@
 // Token texts for constrained decoding (see token_texts.h).
 #include "text/token_texts.h"
 
+#include <algorithm>
+#include <climits>
+
 namespace rf {
 
 TokenTexts token_texts_build(const Tokenizer& tokenizer) {
@@ -35,6 +38,20 @@ TokenTexts token_texts_build(const Tokenizer& tokenizer) {
     if (!out.special[static_cast<size_t>(id)] && t.find('<') != std::string::npos) out.with_lt.push_back(id);
   }
   return out;
+}
+
+int32_t token_texts_shortest_spelling(const TokenTexts& t, const std::string& s) {
+  const size_t n = s.size();
+  std::vector<int32_t> best(n + 1, INT_MAX);
+  best[0] = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (best[i] == INT_MAX) continue;
+    for (int64_t v : t.by_first[static_cast<uint8_t>(s[i])]) {
+      const std::string& x = t.text[static_cast<size_t>(v)];
+      if (x.size() <= n - i && s.compare(i, x.size(), x) == 0) best[i + x.size()] = std::min(best[i + x.size()], best[i] + 1);
+    }
+  }
+  return best[n] == INT_MAX ? static_cast<int32_t>(n) : best[n];
 }
 
 }  // namespace rf

@@ -25,4 +25,8 @@ struct TokenTexts {
 // One entry per id below tokenizer.vocab_size(); ids that name no token get an empty text.
 TokenTexts token_texts_build(const Tokenizer& tokenizer);
 
+// The fewest tokens that spell `s` exactly (a byte a token where no token covers it): what a grammar must
+// keep in reserve to write `s` before a length limit.
+int32_t token_texts_shortest_spelling(const TokenTexts& texts, const std::string& s);
+
 }  // namespace rf

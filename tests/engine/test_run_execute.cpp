@@ -12,6 +12,7 @@
 #include "engine/run_execute.h"
 #include "engine/run_model.h"
 #include "engine/run_setup.h"
+#include "reward/reward_presets.h"
 #include "store/project.h"
 #include "store/run_store.h"
 #include "teacher/pretrain_corpus.h"
@@ -84,6 +85,18 @@ class TestRunExecute : public QObject {
   }
 
   // The List prompts of up to 6 test users with k = 5 and the given assistant prefill.
+  // The model's answers to `prompts` as an evaluation writes them (seed 3 when sampled).
+  static rf::ModelAnswers eval_answers(rf::RunModel& m, const std::vector<rf::RecipePrompt>& prompts, rf::RewardComposite& reward,
+                                       const rf::RewardContext& context, int max_new, int max_prompt, bool greedy, bool constrain) {
+    rf::RunEvalOptions o;
+    o.max_new_tokens = max_new;
+    o.max_prompt_length = max_prompt;
+    o.greedy = greedy;
+    o.seed = 3;
+    o.constrain_answer = constrain;
+    return rf::run_eval_model_answers(m, prompts, reward, context, o);
+  }
+
   static std::vector<rf::RecipePrompt> test_prompts_k5(const rf::RunData& d, const rf::RunConfig& c, const std::string& prefill) {
     std::vector<rf::RecipePrompt> prompts = rf::recipe_prompts_build(d.ds, d.split, rf::run_prompt_options(c, "test", 6));
     for (auto& p : prompts) {
@@ -333,15 +346,7 @@ class TestRunExecute : public QObject {
     QVERIFY(prompts.size() >= 4);
     rf::RunModel m = rf::run_model_load(rf::run_sample_model_dir(project_), rf::run_model_load_options("cpu", "float32"));
     rf::RewardComposite reward(c.rewards, "rewards");
-    auto answers = [&](bool greedy, bool constrain) {
-      rf::RunEvalOptions o;
-      o.max_new_tokens = 120;
-      o.max_prompt_length = 96;
-      o.greedy = greedy;
-      o.seed = 3;
-      o.constrain_answer = constrain;
-      return rf::run_eval_model_answers(m, prompts, reward, *d->context, o);
-    };
+    auto answers = [&](bool greedy, bool constrain) { return eval_answers(m, prompts, reward, *d->context, 120, 96, greedy, constrain); };
     for (bool greedy : {true, false}) {
       const rf::ModelAnswers a = answers(greedy, true);
       for (size_t i = 0; i < prompts.size(); ++i) {
@@ -550,6 +555,35 @@ class TestRunExecute : public QObject {
     const double h_held = rf::grpo_metric_get(held.metrics, "entropy"), h_free = rf::grpo_metric_get(free.metrics, "entropy");
     QVERIFY2(h_held > 0 && h_held <= std::log(2.0) + 1e-5, std::to_string(h_held).c_str());
     QVERIFY2(h_free > 1.0, std::to_string(h_free).c_str());
+  }
+
+  // constrain_answer on the Rating recipe (tagged_blocks_constraint.h): the test's tiny model, left to
+  // itself, runs to its length limit without closing its blocks; held to the format it ends every answer
+  // in the four blocks and a rating of the scale, greedy or sampled, and the recipe's parser (not the
+  // constraint) finds each one whole.
+  void constrained_rating_answers_parse() {
+    rf::RunConfig c = rf::test::sample_grpo_config(1, 0);
+    c.recipe = "rating";
+    c.rewards = rf::RewardComposite(rf::reward_preset("reczero"), "rewards").to_json();
+    const auto d = rf::run_data_open(project_, c);
+    const std::vector<rf::RecipePrompt> prompts = rf::recipe_prompts_build(d->ds, d->split, rf::run_prompt_options(c, "test", 6));
+    QVERIFY(prompts.size() >= 4);
+    rf::RunModel m = rf::run_model_load(rf::run_sample_model_dir(project_), rf::run_model_load_options("cpu", "float32"));
+    rf::RewardComposite reward(c.rewards, "rewards");
+    // 120 new tokens: the four blocks' tags alone take about 50 of this tokenizer's tokens.
+    auto answers = [&](bool greedy, bool constrain) { return eval_answers(m, prompts, reward, *d->context, 120, 400, greedy, constrain); };
+    for (bool greedy : {true, false}) {
+      const rf::ModelAnswers a = answers(greedy, true);
+      for (size_t i = 0; i < prompts.size(); ++i) {
+        QVERIFY2(a.parsed[i].format_ok(), a.completions[i].c_str());
+        QVERIFY(a.parsed[i].rating >= 1 && a.parsed[i].rating <= 5);
+        QVERIFY2(a.completions[i].rfind("<analyze user>", 0) == 0, a.completions[i].c_str());
+      }
+    }
+    int free_ok = 0;
+    const rf::ModelAnswers loose = answers(true, false);
+    for (size_t i = 0; i < prompts.size(); ++i) free_ok += loose.parsed[i].format_ok();
+    QVERIFY2(free_ok < static_cast<int>(prompts.size()), "the unconstrained model already writes the format: the test shows nothing");
   }
 
   // A GRPO step that runs out of memory (here for real: a prompt of 200,000 tokens asks the CPU allocator

@@ -2,8 +2,12 @@
 // (byte-level and SentencePiece tokenizers), and the List answer grammar allows exactly the tokens that
 // keep the answer a prefix of some valid `[id, ..., id]</answer>` — checked against a brute-force list of
 // every valid answer at each step of random walks through real tokenizers' vocabularies; "</think>" opens
-// the answer, and a token budget closes the reasoning in time for the answer to fit.
+// the answer, and a token budget closes the reasoning in time for the answer to fit. The tagged-blocks
+// format of Query and Rating: random walks end in completions the recipes' own parser accepts, within the
+// budget, and the rating's allowed tokens equal a brute-force list.
 #include "generate/list_answer_constraint.h"
+#include "generate/tagged_blocks_constraint.h"
+#include "reward/reward_parse.h"
 #include "text/token_texts.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
@@ -168,7 +172,7 @@ std::vector<int64_t> reference_allowed(const rf::TokenTexts& t, bool free_phase,
 }
 
 // What the constraint lets through: allowed(), or when that is null every id but banned().
-std::vector<int64_t> constraint_lets_through(rf::ListAnswerConstraint& c, int64_t V) {
+std::vector<int64_t> constraint_lets_through(rf::TokenConstraint& c, int64_t V) {
   if (const std::vector<int64_t>* allowed = c.allowed()) return *allowed;
   const std::vector<int64_t>* banned = c.banned();
   std::vector<int64_t> out;
@@ -205,6 +209,16 @@ int write_longest_pieces(rf::ListAnswerConstraint& c, const rf::TokenTexts& t, s
     ++used;
   }
   return used;
+}
+
+// `make` throws rf::Error with `expected` in its message.
+void expect_error(const std::function<void()>& make, const QString& expected) {
+  try {
+    make();
+    QFAIL("expected an error");
+  } catch (const rf::Error& e) {
+    QVERIFY2(std::string(e.what()).find(expected.toStdString()) != std::string::npos, e.what());
+  }
 }
 
 std::vector<int64_t> eos_of(const rf::Tokenizer& t) {
@@ -535,14 +549,187 @@ class TestTokenConstraint : public QObject {
     if (which == 1) spec.pool[1] = "a b";
     if (which == 2) spec.k = 0;
     if (which == 3) spec.think_close = "/think";
-    try {
-      rf::ListAnswerConstraint c(loaded("qwen3").texts, spec);
-      QFAIL("expected an error");
-    } catch (const rf::Error& e) {
-      QVERIFY2(std::string(e.what()).find(expected.toStdString()) != std::string::npos, e.what());
-    }
+    expect_error([&] { rf::ListAnswerConstraint c(loaded("qwen3").texts, spec); }, expected);
   }
 };
 
 RF_TEST_SUITE(TestTokenConstraint);
+
+// Query's and Rating's format (core/generate/tagged_blocks_constraint.h).
+class TestTaggedBlocks : public QObject {
+  Q_OBJECT
+
+  // A random walk: in a block's free text any token the constraint lets through, with a token holding '<'
+  // one time in four (so blocks sometimes close by themselves); where it holds a list (tags, the rating),
+  // the longest token of it, as a model spells a tag (the budget's reserve counts such spellings).
+  static std::string walk(rf::TaggedBlocksConstraint& c, const rf::TokenTexts& t, uint32_t seed, int limit, int* used) {
+    std::mt19937 rng(seed);
+    std::string written;
+    *used = 0;
+    while (c.phase() != "end" && c.phase() != "off" && *used < limit) {
+      std::vector<int64_t> ok = constraint_lets_through(c, t.size());
+      if (c.allowed()) {
+        int64_t longest = ok.front();
+        for (int64_t v : ok)
+          if (t.text[static_cast<size_t>(v)].size() > t.text[static_cast<size_t>(longest)].size()) longest = v;
+        ok = {longest};
+      }
+      if (!c.allowed() && rng() % 4 == 0) {
+        std::vector<int64_t> lt;
+        for (int64_t v : ok)
+          if (t.text[static_cast<size_t>(v)].find('<') != std::string::npos) lt.push_back(v);
+        if (!lt.empty()) ok = lt;
+      }
+      const int64_t pick = ok[std::uniform_int_distribution<size_t>(0, ok.size() - 1)(rng)];
+      written += t.text[static_cast<size_t>(pick)];
+      c.advance(pick);
+      ++*used;
+    }
+    return written;
+  }
+
+ private Q_SLOTS:
+  void rating_walks_parse_data() {
+    QTest::addColumn<QString>("tokenizer");
+    QTest::addColumn<int>("budget");
+    QTest::addColumn<int>("seed");
+    for (const char* tok : {"qwen3", "llama2"})
+      for (int budget : {64, 160})
+        for (int seed : {1, 2, 3}) QTest::addRow("%s budget %d seed %d", tok, budget, seed) << tok << budget << seed;
+  }
+  // Every walk, however random its text, ends within the budget in four non-empty blocks in order and a
+  // rating of the scale: the Rating recipe's own parser finds the format whole.
+  void rating_walks_parse() {
+    QFETCH(QString, tokenizer);
+    QFETCH(int, budget);
+    QFETCH(int, seed);
+    const Loaded& l = loaded(tokenizer.toStdString());
+    rf::TaggedBlocksSpec spec;
+    spec.tags = {"analyze user", "analyze item", "match", "rate"};
+    spec.choices = rf::tagged_blocks_rating_choices(1, 5);
+    spec.end_ids = eos_of(l.tokenizer);
+    spec.budget = budget;
+    rf::TaggedBlocksConstraint c(l.texts, spec);
+    int used = 0;
+    const std::string text = walk(c, *l.texts, static_cast<uint32_t>(seed), budget, &used);
+    QVERIFY2(c.phase() == "end", (c.phase() + ": " + text).c_str());
+    QVERIFY2(used <= budget, std::to_string(used).c_str());
+    rf::RewardInput in;
+    in.completion = text;
+    rf::reward_parse(in, rf::Recipe::Rating, rf::reward_parse_defaults(rf::Recipe::Rating));
+    QVERIFY2(in.parsed.format_ok(), text.c_str());
+    QVERIFY(in.parsed.rating >= 1 && in.parsed.rating <= 5);
+  }
+
+  // Query after its prefill ("...step by step.\n<think>"): the think and answer blocks close in time and the
+  // parser finds both tags whole (the random answer text is no JSON, so only the tags are checked).
+  void query_walks_close_in_time() {
+    const Loaded& l = loaded("qwen3");
+    rf::TaggedBlocksSpec spec;
+    spec.tags = {"think", "answer"};
+    spec.end_ids = eos_of(l.tokenizer);
+    spec.prefix = "Let me solve this step by step.\n<think>";
+    spec.budget = 48;
+    for (uint32_t seed = 1; seed <= 4; ++seed) {
+      rf::TaggedBlocksConstraint c(l.texts, spec);
+      QCOMPARE(c.phase(), std::string("body"));
+      int used = 0;
+      const std::string text = walk(c, *l.texts, seed, spec.budget, &used);
+      QVERIFY2(c.phase() == "end" && used <= spec.budget, text.c_str());
+      rf::RewardInput in;
+      in.completion = spec.prefix + text;
+      rf::reward_parse(in, rf::Recipe::Query, rf::reward_parse_defaults(rf::Recipe::Query));
+      QVERIFY2(in.parsed.tags_ok, in.completion.c_str());
+    }
+  }
+
+  // After "<rate>" the allowed tokens are exactly those that keep the text a prefix of "<choice></rate>"
+  // for some choice ("4" may go on to "4.5" or close), by brute force over the whole vocabulary; a block
+  // with no text yet cannot close; a closed block forces the next opening tag, one longest piece at a time.
+  void rating_answer_tokens_are_exact() {
+    const Loaded& l = loaded("qwen3");
+    rf::TaggedBlocksSpec spec;
+    spec.tags = {"match", "rate"};
+    spec.choices = rf::tagged_blocks_rating_choices(1, 5);
+    spec.prefix = "<match>";
+    rf::TaggedBlocksConstraint c(l.texts, spec);
+    QCOMPARE(c.phase(), std::string("body"));
+    const std::vector<int64_t>* banned = c.banned();
+    QVERIFY(banned);
+    for (int64_t v : l.texts->with_lt)
+      if (l.texts->text[static_cast<size_t>(v)][0] == '<') QVERIFY(std::binary_search(banned->begin(), banned->end(), v));
+    std::string written;
+    for (int32_t id : l.tokenizer.encode("fits well</match>")) {
+      written += l.texts->text[static_cast<size_t>(id)];
+      c.advance(id);
+    }
+    QCOMPARE(c.phase(), std::string("forced"));
+    QCOMPARE(c.block(), 1);
+    std::vector<std::string> answers;
+    for (const std::string& ch : spec.choices) answers.push_back("\n<rate>" + ch + "</rate>");
+    std::string at;  // the text after "</match>"
+    for (int step = 0; c.phase() != "end"; ++step) {
+      QVERIFY(step < 20);
+      const std::vector<int64_t>* allowed = c.allowed();
+      QVERIFY(allowed);
+      const std::vector<int64_t> brute = brute_force_allowed(*l.texts, at, answers);
+      if (c.phase() == "forced") {  // nothing to choose: the one longest piece of the tag
+        QCOMPARE(allowed->size(), size_t(1));
+        QVERIFY(std::binary_search(brute.begin(), brute.end(), allowed->front()));
+        for (int64_t v : brute)
+          QVERIFY(l.texts->text[static_cast<size_t>(v)].size() <= l.texts->text[static_cast<size_t>(allowed->front())].size());
+      } else {
+        QCOMPARE(*allowed, brute);
+      }
+      const int64_t pick = (*allowed)[allowed->size() / 2];
+      at += l.texts->text[static_cast<size_t>(pick)];
+      c.advance(pick);
+    }
+    QVERIFY2(std::find(answers.begin(), answers.end(), at) != answers.end(), at.c_str());
+  }
+
+  // The budget splits what the tags leave equally between the free blocks; without one, nothing closes by
+  // itself.
+  void budget_shares_the_blocks() {
+    const Loaded& l = loaded("qwen3");
+    rf::TaggedBlocksSpec spec;
+    spec.tags = {"think", "answer"};
+    spec.budget = 200;
+    rf::TaggedBlocksConstraint c(l.texts, spec);
+    QVERIFY(c.body_limit() > 50 && c.body_limit() < 100);
+    spec.budget = 0;
+    rf::TaggedBlocksConstraint free(l.texts, spec);
+    QCOMPARE(free.body_limit(), 0);
+    const int32_t word = l.tokenizer.encode(" word")[0];
+    for (int32_t id : l.tokenizer.encode("<think>")) free.advance(id);
+    for (int i = 0; i < 500; ++i) free.advance(word);
+    QCOMPARE(free.phase(), std::string("body"));
+  }
+
+  void rating_choices() {
+    QCOMPARE(rf::tagged_blocks_rating_choices(1, 5), (std::vector<std::string>{"1", "1.5", "2", "2.5", "3", "3.5", "4", "4.5", "5"}));
+    QCOMPARE(rf::tagged_blocks_rating_choices(0.5, 2), (std::vector<std::string>{"0.5", "1", "1.5", "2"}));
+  }
+
+  void bad_specs_data() {
+    QTest::addColumn<QStringList>("tags");
+    QTest::addColumn<QString>("prefix");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("no tags") << QStringList{} << "" << "no tags";
+    QTest::newRow("tag with <") << QStringList{"a<b"} << "" << "the tag \"a<b\"";
+    QTest::newRow("empty block in the prefill") << QStringList{"think", "answer"} << "<think></think>"
+                                                << "the prefill \"<think></think>\" does not fit";
+  }
+  void bad_specs() {
+    QFETCH(QStringList, tags);
+    QFETCH(QString, prefix);
+    QFETCH(QString, expected);
+    rf::TaggedBlocksSpec spec;
+    for (const QString& t : tags) spec.tags.push_back(t.toStdString());
+    spec.prefix = prefix.toStdString();
+    expect_error([&] { rf::TaggedBlocksConstraint c(loaded("qwen3").texts, spec); }, expected);
+  }
+};
+
+RF_TEST_SUITE(TestTaggedBlocks);
 #include "test_token_constraint.moc"

@@ -39,7 +39,8 @@ class TestRunForm : public QObject {
     steps->setValue(17);
     QCOMPARE(form.config()["grpo"]["max_steps"].get<int>(), 17);
     QVERIFY(form.validate().isEmpty());
-    // A List run holds its answers to the candidate pool by default; the check box and the JSON agree.
+    // Every recipe holds its answers to its format by default (List: the candidate pool); the check box and
+    // the JSON agree, and switching the recipe turns it back on.
     auto* pool_only = qobject_cast<QCheckBox*>(form.fieldWidget("constrain_answer"));
     QVERIFY(pool_only && pool_only->isChecked());
     QVERIFY(form.config()["constrain_answer"].get<bool>());
@@ -48,7 +49,9 @@ class TestRunForm : public QObject {
     QVERIFY(!form.config()["constrain_answer"].get<bool>());
     form.setField("recipe", "rating");
     QCOMPARE(form.config()["rewards"].get<std::string>(), std::string("reczero"));
-    QVERIFY(!pool_only->isChecked());
+    QVERIFY(pool_only->isChecked());
+    QVERIFY(form.config()["constrain_answer"].get<bool>());
+    pool_only->setChecked(false);
     form.setField("recipe", "list");
     QVERIFY(pool_only->isChecked());
     auto* mentions = qobject_cast<QCheckBox*>(form.fieldWidget("constrain_mentions"));
