@@ -5,7 +5,6 @@
 #include "generate/tagged_blocks_constraint.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace rf {
 
@@ -32,7 +31,7 @@ std::unique_ptr<TokenConstraint> run_answer_constraint(RunModel& m, const Datase
     if (p.tags.empty()) return nullptr;
     TaggedBlocksSpec spec;
     spec.tags = p.tags;
-    if (std::isfinite(p.true_rating)) spec.choices = prompt_rating_choices(p);
+    if (p.answer == "rating") spec.choices = prompt_rating_choices(p);
     spec.end_ids = m.eos_ids;
     spec.prefix = p.prefill;
     spec.budget = max_new_tokens;

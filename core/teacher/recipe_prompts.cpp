@@ -154,6 +154,7 @@ std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& s
     rp.prefill = pj.value("prefill", "");
     if (pj.contains("stop")) rp.stop = pj.at("stop").get<std::vector<std::string>>();
     if (pj.contains("tags")) rp.tags = pj.at("tags").get<std::vector<std::string>>();
+    rp.answer = pj.value("answer", "");
     rp.targets = {target_item};
     if (!rp.graded_targets.empty()) {
       rp.targets.clear();

@@ -42,6 +42,7 @@ struct RecipePrompt {
   std::string system, prompt, prefill;  // the chat's system message (may be ""), user message, assistant prefill
   std::vector<std::string> stop;  // the preset's stop strings
   std::vector<std::string> tags;  // the tags the preset's parser requires ("think", "answer", ...)
+  std::string answer;             // the preset's answer kind: "id_list", "json_query", "rating" ("" = not said)
   // For the reward.
   std::vector<int32_t> targets;   // item indices
   std::map<int32_t, double> graded_targets;  // ESCI gains (Query recipe on a shopper's query); empty otherwise

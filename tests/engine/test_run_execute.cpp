@@ -7,6 +7,7 @@
 // checkpoint; β = 0 builds no reference model; an SFT run records its loss and checkpoints, and one cut
 // after a checkpoint resumes with the straight run's losses.
 #include "data/dataset_store.h"
+#include "engine/run_constraint.h"
 #include "engine/run_controller.h"
 #include "engine/run_eval.h"
 #include "engine/run_execute.h"
@@ -580,6 +581,24 @@ class TestRunExecute : public QObject {
         QVERIFY2(a.completions[i].rfind("<analyze user>", 0) == 0, a.completions[i].c_str());
       }
     }
+    // Only the Rating preset's answer is a number of the scale; a Query answer ({"query": ...}) stays free
+    // text, though its prompts carry the interaction's rating too.
+    auto answer_rule = [&](const rf::RecipePrompt& p, const std::string& written) {
+      auto k = rf::run_answer_constraint(m, d->ds, p, false, 200);
+      for (int32_t id : m.tokenizer->encode(written)) k->advance(id);
+      return k;
+    };
+    auto rate = answer_rule(prompts[0], "<analyze user>a</analyze user>\n<analyze item>b</analyze item>\n<match>c</match>\n<rate>");
+    QVERIFY(rate->allowed() && rate->allowed()->size() < 100);
+    rf::RunConfig qc = c;
+    qc.recipe = "query";
+    qc.rewards = rf::RewardComposite(rf::reward_preset("rec-r1"), "rewards").to_json();
+    const auto qd = rf::run_data_open(project_, qc);
+    const std::vector<rf::RecipePrompt> queries = rf::recipe_prompts_build(qd->ds, qd->split, rf::run_prompt_options(qc, "test", 2));
+    QVERIFY(!queries.empty() && std::isfinite(queries[0].true_rating));
+    auto query = answer_rule(queries[0], "plan</think>\n<answer>{");
+    QVERIFY(!query->allowed());
+
     int free_ok = 0;
     const rf::ModelAnswers loose = answers(true, false);
     for (size_t i = 0; i < prompts.size(); ++i) free_ok += loose.parsed[i].format_ok();
