@@ -32,6 +32,11 @@ std::unique_ptr<TokenConstraint> run_answer_constraint(RunModel& m, const Datase
     TaggedBlocksSpec spec;
     spec.tags = p.tags;
     if (p.answer == "rating") spec.choices = prompt_rating_choices(p);
+    if (p.answer == "json_query") {  // {"query": "<words>"}: no quote, backslash or new line in the words
+      spec.slot_open = "{\"query\": \"";
+      spec.slot_close = "\"}";
+      spec.slot_banned = "\"\\\n";
+    }
     spec.end_ids = m.eos_ids;
     spec.prefix = p.prefill;
     spec.budget = max_new_tokens;

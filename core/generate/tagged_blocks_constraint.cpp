@@ -58,6 +58,10 @@ TaggedBlocksConstraint::TaggedBlocksConstraint(std::shared_ptr<const TokenTexts>
   for (const std::string& c : spec_.choices)
     if (c.empty() || c.find('<') != std::string::npos)
       throw Error("tagged blocks constraint: the answer choice \"" + c + "\" is empty or holds '<'");
+  if (slot() && !spec_.choices.empty()) throw Error("tagged blocks constraint: a last block with choices cannot be a slot too");
+  if (slot() && (spec_.slot_close.empty() || spec_.slot_banned.find(spec_.slot_close[0]) == std::string::npos))
+    throw Error("tagged blocks constraint: the slot's closing text must begin with a character its words may not hold");
+  if (slot() && spec_.slot_banned.find('<') == std::string::npos) spec_.slot_banned += '<';
   std::sort(spec_.end_ids.begin(), spec_.end_ids.end());
   spec_.end_ids.erase(std::unique(spec_.end_ids.begin(), spec_.end_ids.end()), spec_.end_ids.end());
 
@@ -74,14 +78,37 @@ TaggedBlocksConstraint::TaggedBlocksConstraint(std::shared_ptr<const TokenTexts>
     int32_t longest = 0;
     for (const std::string& c : spec_.choices) longest = std::max(longest, token_texts_shortest_spelling(*texts_, c));
     need += longest;
+    if (slot()) need += token_texts_shortest_spelling(*texts_, spec_.slot_open) + token_texts_shortest_spelling(*texts_, spec_.slot_close);
     reserve_ = need + (need + 3) / 4;
     int32_t free_blocks = 0;
     for (int32_t b = 0; b < B; ++b) free_blocks += free_block(b);
-    body_limit_ = std::max(1, (spec_.budget - reserve_) / std::max(1, free_blocks));
+    // Shares in halves: two for each free block, one for the slot's words.
+    const int32_t halves = 2 * free_blocks + (slot() ? 1 : 0);
+    const int32_t half = std::max(1, (spec_.budget - reserve_) / std::max(1, halves));
+    body_limit_ = 2 * half;
+    slot_limit_ = slot() ? half : 0;
   }
   // In a body with no tag begun, only a token holding '<' can break the format, and which ones depends
   // only on the block and on whether the body holds text yet.
-  banned_.assign(static_cast<size_t>(2 * B), spec_.end_ids);
+  banned_.assign(static_cast<size_t>(2 * B + 2), spec_.end_ids);
+  if (slot()) {
+    for (int64_t v = 0; v < texts_->size(); ++v) {
+      const std::string& x = texts_->text[static_cast<size_t>(v)];
+      if (texts_->special[static_cast<size_t>(v)] || x.find_first_of(spec_.slot_banned) == std::string::npos) continue;
+      for (int with_text = 0; with_text < 2; ++with_text) {
+        State s;
+        s.at = State::At::Slot;
+        s.block = B - 1;
+        s.body_chars = with_text;
+        if (!feed(s, x)) banned_[static_cast<size_t>(2 * B + with_text)].push_back(v);
+      }
+    }
+    for (int with_text = 0; with_text < 2; ++with_text) {
+      std::vector<int64_t>& banned = banned_[static_cast<size_t>(2 * B + with_text)];
+      std::sort(banned.begin(), banned.end());
+      banned.erase(std::unique(banned.begin(), banned.end()), banned.end());
+    }
+  }
   for (int32_t b = 0; b < B; ++b) {
     for (int with_text = 0; with_text < 2; ++with_text) {
       std::vector<int64_t>& banned = banned_[static_cast<size_t>(2 * b + with_text)];
@@ -114,7 +141,21 @@ void TaggedBlocksConstraint::enter_block(State& s, int32_t block) const {
   s.matched = 0;
   s.body_chars = 0;
   s.answer.clear();
-  s.at = free_block(block) ? State::At::Body : State::At::Answer;
+  if (free_block(block)) {
+    s.at = State::At::Body;
+  } else if (!slot()) {
+    s.at = State::At::Answer;
+  } else {
+    s.at = State::At::Forced;
+    s.forced = spec_.slot_open;
+    s.forced_at = 0;
+    s.after = State::At::Slot;
+    if (s.forced.empty()) s.at = State::At::Slot;
+  }
+}
+
+bool TaggedBlocksConstraint::free_text() const {
+  return (state_.at == State::At::Body && state_.matched == 0) || state_.at == State::At::Slot;
 }
 
 bool TaggedBlocksConstraint::feed_char(State& s, char c) const {
@@ -132,8 +173,14 @@ bool TaggedBlocksConstraint::feed_char(State& s, char c) const {
     case State::At::Forced:
       if (c != s.forced[static_cast<size_t>(s.forced_at)]) return false;
       if (++s.forced_at == static_cast<int32_t>(s.forced.size())) {
-        if (s.after == State::At::End) s.at = State::At::End;
-        else enter_block(s, s.block);
+        if (s.after == State::At::End) {
+          s.at = State::At::End;
+        } else if (s.after == State::At::Slot) {
+          s.at = State::At::Slot;
+          s.body_chars = 0;
+        } else {
+          enter_block(s, s.block);
+        }
       }
       return true;
     case State::At::Body: {
@@ -171,6 +218,19 @@ bool TaggedBlocksConstraint::feed_char(State& s, char c) const {
       if (!is_choice(spec_.choices, s.answer + c) && !extends_choice(spec_.choices, s.answer + c)) return false;
       s.answer.push_back(c);
       return true;
+    case State::At::Slot:
+      if (spec_.slot_banned.find(c) == std::string::npos) {
+        if (c != ' ') ++s.body_chars;
+        return true;
+      }
+      if (c != spec_.slot_close[0] || s.body_chars == 0) return false;
+      // The words end: the rest of the slot's closing text and the block's closing tag follow.
+      s.at = State::At::Forced;
+      s.forced = spec_.slot_close.substr(1) + tag_close(spec_.tags[static_cast<size_t>(s.block)]);
+      s.forced_at = 0;
+      s.after = State::At::End;
+      if (s.forced.empty()) s.at = State::At::End;
+      return true;
     case State::At::End:
       return false;
   }
@@ -185,7 +245,7 @@ bool TaggedBlocksConstraint::feed(State& s, const std::string& text) const {
 
 void TaggedBlocksConstraint::close_block() {
   const int32_t B = static_cast<int32_t>(spec_.tags.size());
-  state_.forced = tag_close(spec_.tags[static_cast<size_t>(state_.block)]);
+  state_.forced = (state_.at == State::At::Slot ? spec_.slot_close : std::string()) + tag_close(spec_.tags[static_cast<size_t>(state_.block)]);
   state_.forced_at = 0;
   if (state_.block + 1 < B) {
     state_.forced += tag_next_opening(spec_.tags[static_cast<size_t>(state_.block + 1)]);
@@ -207,14 +267,17 @@ std::string TaggedBlocksConstraint::phase() const {
     case State::At::Forced: return "forced";
     case State::At::Body: return state_.matched > 0 ? "closing" : "body";
     case State::At::Answer: return "answer";
+    case State::At::Slot: return "slot";
     case State::At::End: return "end";
   }
   return "off";
 }
 
 const std::vector<int64_t>* TaggedBlocksConstraint::banned() {
-  if (off_ || state_.at != State::At::Body || state_.matched != 0) return nullptr;
-  const std::vector<int64_t>& b = banned_[static_cast<size_t>(2 * state_.block + (state_.body_chars > 0 ? 1 : 0))];
+  if (off_ || !free_text()) return nullptr;
+  const int32_t B = static_cast<int32_t>(spec_.tags.size());
+  const int32_t at = state_.at == State::At::Slot ? 2 * B : 2 * state_.block;
+  const std::vector<int64_t>& b = banned_[static_cast<size_t>(at + (state_.body_chars > 0 ? 1 : 0))];
   return b.empty() ? nullptr : &b;
 }
 
@@ -223,39 +286,40 @@ void TaggedBlocksConstraint::advance(int64_t token) {
   ++written_;
   if (off_ || state_.at == State::At::End) return;
   const int32_t block_before = state_.block;
-  const bool free_text = state_.at == State::At::Body && state_.matched == 0;
+  const bool was_free = free_text();
   const bool known = token >= 0 && token < texts_->size();
   if (!known || texts_->special[static_cast<size_t>(token)] || texts_->text[static_cast<size_t>(token)].empty()) {
-    off_ = !free_text;  // no text: harmless inside a block's text, a break anywhere else
+    off_ = !was_free;  // no text: harmless inside a block's text, a break anywhere else
     if (!off_ && std::binary_search(spec_.end_ids.begin(), spec_.end_ids.end(), token)) off_ = true;
   } else if (!feed(state_, texts_->text[static_cast<size_t>(token)])) {
     off_ = true;  // a token outside the format (the caller ignored allowed()) lifts the constraint
   }
   if (off_) return;
-  if (state_.block != block_before) block_tokens_ = 0;
-  else if (free_text) ++block_tokens_;
-  if (state_.at == State::At::Body && state_.matched == 0 && state_.body_chars > 0 && share_spent()) close_block();
+  if (state_.block != block_before || (state_.at == State::At::Slot && !was_free)) block_tokens_ = 0;
+  else if (was_free && free_text()) ++block_tokens_;
+  if (free_text() && state_.body_chars > 0 && share_spent()) close_block();
 }
 
 bool TaggedBlocksConstraint::share_spent() const {
-  return spec_.budget > 0 && (block_tokens_ >= body_limit_ || written_ + reserve_ >= spec_.budget);
+  const int32_t limit = state_.at == State::At::Slot ? slot_limit_ : body_limit_;
+  return spec_.budget > 0 && (block_tokens_ >= limit || written_ + reserve_ >= spec_.budget);
 }
 
 const std::vector<int64_t>* TaggedBlocksConstraint::allowed() {
   if (off_) return nullptr;
   if (state_.at == State::At::End) return spec_.end_ids.empty() ? nullptr : &spec_.end_ids;
-  const bool free_text = state_.at == State::At::Body && state_.matched == 0;
-  if (free_text && !(state_.body_chars == 0 && share_spent())) return nullptr;  // banned() holds the exceptions
+  const bool free = free_text();
+  if (free && !(state_.body_chars == 0 && share_spent())) return nullptr;  // banned() holds the exceptions
   if (allowed_valid_) return &allowed_;
   allowed_.clear();
   allowed_valid_ = true;
-  if (free_text) {
+  if (free) {
     // The block's share is spent but it holds only white space, which the parser would find empty: one
     // token of text next, then the block closes.
     for (int64_t v = 0; v < texts_->size(); ++v) {
       State s = state_;
       if (!texts_->special[static_cast<size_t>(v)] && !texts_->text[static_cast<size_t>(v)].empty() &&
-          feed(s, texts_->text[static_cast<size_t>(v)]) && s.at == State::At::Body && s.body_chars > 0)
+          feed(s, texts_->text[static_cast<size_t>(v)]) && s.at == state_.at && s.body_chars > 0)
         allowed_.push_back(v);
     }
     if (allowed_.empty()) {

@@ -581,8 +581,8 @@ class TestRunExecute : public QObject {
         QVERIFY2(a.completions[i].rfind("<analyze user>", 0) == 0, a.completions[i].c_str());
       }
     }
-    // Only the Rating preset's answer is a number of the scale; a Query answer ({"query": ...}) stays free
-    // text, though its prompts carry the interaction's rating too.
+    // Only the Rating preset's answer is a number of the scale; a Query answer is {"query": "<free words>"},
+    // though its prompts carry the interaction's rating too.
     auto answer_rule = [&](const rf::RecipePrompt& p, const std::string& written) {
       auto k = rf::run_answer_constraint(m, d->ds, p, false, 200);
       for (int32_t id : m.tokenizer->encode(written)) k->advance(id);
@@ -596,8 +596,8 @@ class TestRunExecute : public QObject {
     const auto qd = rf::run_data_open(project_, qc);
     const std::vector<rf::RecipePrompt> queries = rf::recipe_prompts_build(qd->ds, qd->split, rf::run_prompt_options(qc, "test", 2));
     QVERIFY(!queries.empty() && std::isfinite(queries[0].true_rating));
-    auto query = answer_rule(queries[0], "plan</think>\n<answer>{");
-    QVERIFY(!query->allowed());
+    QVERIFY(answer_rule(queries[0], "plan</think>\n<answer>{")->allowed());  // the slot's opening: forced
+    QVERIFY(!answer_rule(queries[0], "plan</think>\n<answer>{\"query\": \"shoes")->allowed());  // free words
 
     int free_ok = 0;
     const rf::ModelAnswers loose = answers(true, false);

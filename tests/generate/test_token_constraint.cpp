@@ -621,25 +621,36 @@ class TestTaggedBlocks : public QObject {
     QVERIFY(in.parsed.rating >= 1 && in.parsed.rating <= 5);
   }
 
-  // Query after its prefill ("...step by step.\n<think>"): the think and answer blocks close in time and the
-  // parser finds both tags whole (the random answer text is no JSON, so only the tags are checked).
-  void query_walks_close_in_time() {
-    const Loaded& l = loaded("qwen3");
+  // Query after its prefill ("...step by step.\n<think>"), its answer a JSON slot: the think and answer
+  // blocks close in time and the Query parser reads a whole {"query": "..."} from every walk, in both
+  // tokenizers, whatever random words the walk put in it.
+  void query_walks_parse_data() {
+    QTest::addColumn<QString>("tokenizer");
+    for (const char* tok : {"qwen3", "llama2"}) QTest::newRow(tok) << tok;
+  }
+  void query_walks_parse() {
+    QFETCH(QString, tokenizer);
+    const Loaded& l = loaded(tokenizer.toStdString());
     rf::TaggedBlocksSpec spec;
     spec.tags = {"think", "answer"};
     spec.end_ids = eos_of(l.tokenizer);
     spec.prefix = "Let me solve this step by step.\n<think>";
-    spec.budget = 48;
+    spec.slot_open = "{\"query\": \"";
+    spec.slot_close = "\"}";
+    spec.slot_banned = "\"\\\n";
+    spec.budget = 64;
     for (uint32_t seed = 1; seed <= 4; ++seed) {
       rf::TaggedBlocksConstraint c(l.texts, spec);
       QCOMPARE(c.phase(), std::string("body"));
+      QVERIFY(c.slot_limit() > 0 && c.slot_limit() < c.body_limit());
       int used = 0;
       const std::string text = walk(c, *l.texts, seed, spec.budget, &used);
       QVERIFY2(c.phase() == "end" && used <= spec.budget, text.c_str());
       rf::RewardInput in;
       in.completion = spec.prefix + text;
       rf::reward_parse(in, rf::Recipe::Query, rf::reward_parse_defaults(rf::Recipe::Query));
-      QVERIFY2(in.parsed.tags_ok, in.completion.c_str());
+      QVERIFY2(in.parsed.format_ok(), in.completion.c_str());
+      QVERIFY(!in.parsed.query.empty());
     }
   }
 
@@ -719,6 +730,7 @@ class TestTaggedBlocks : public QObject {
     QTest::newRow("tag with <") << QStringList{"a<b"} << "" << "the tag \"a<b\"";
     QTest::newRow("empty block in the prefill") << QStringList{"think", "answer"} << "<think></think>"
                                                 << "the prefill \"<think></think>\" does not fit";
+    QTest::newRow("slot closing with an allowed character") << QStringList{"answer"} << "" << "the slot's closing text";
   }
   void bad_specs() {
     QFETCH(QStringList, tags);
@@ -727,6 +739,10 @@ class TestTaggedBlocks : public QObject {
     rf::TaggedBlocksSpec spec;
     for (const QString& t : tags) spec.tags.push_back(t.toStdString());
     spec.prefix = prefix.toStdString();
+    if (QString(QTest::currentDataTag()).startsWith("slot")) {
+      spec.slot_close = "x}";
+      spec.slot_banned = "\"";
+    }
     expect_error([&] { rf::TaggedBlocksConstraint c(loaded("qwen3").texts, spec); }, expected);
   }
 };
