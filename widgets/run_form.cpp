@@ -102,6 +102,7 @@ RunForm::RunForm(RunSession* session, QWidget* parent) : QWidget(parent), sessio
   addField(grpo_form, "grpo.beta", tr("KL β"), 'd');
   addField(grpo_form, "grpo.max_completion_length", tr("Max completion"), 'i');
   addField(grpo_form, "grpo.save_steps", tr("Checkpoint every"), 'i');
+  addField(grpo_form, "grpo.save_total_limit", tr("Checkpoints kept (0: all)"), 'i');
   auto* sft_box = new QGroupBox(tr("SFT"), basic);
   auto* sft_form = new QFormLayout(sft_box);
   addField(sft_form, "sft.num_train_epochs", tr("Epochs"), 'd');
@@ -109,6 +110,7 @@ RunForm::RunForm(RunSession* session, QWidget* parent) : QWidget(parent), sessio
   addField(sft_form, "sft.learning_rate", tr("Learning rate"), 'd');
   addField(sft_form, "sft.per_device_train_batch_size", tr("Batch"), 'i');
   addField(sft_form, "sft.save_steps", tr("Checkpoint every"), 'i');
+  addField(sft_form, "sft.save_total_limit", tr("Checkpoints kept (0: all)"), 'i');
   cols->addWidget(run_box);
   cols->addWidget(grpo_box);
   cols->addWidget(sft_box);

@@ -9,6 +9,7 @@
 #include "engine/run_config.h"
 #include "text/chat_format.h"
 #include "text/tokenizer.h"
+#include "train/checkpoint_dir.h"
 #include "train/cpu_threads.h"
 #include "train/lora_train.h"
 #include "train/sft_trainer.h"
@@ -65,6 +66,7 @@ int cmd_sft(int argc, char** argv) {
                 {"eval-fraction", "F", "held-out fraction for eval_loss", "0.05"},
                 {"eval-steps", "N", "eval_steps (0 = only at the end)", std::to_string(d.eval_steps)},
                 {"save-steps", "N", "save_steps (0 = only at the end)", std::to_string(d.save_steps)},
+                {"save-total-limit", "N", "save_total_limit: keep the N newest checkpoints (0 = all)", "0"},
                 {"no-chat", "", "plain prompt + completion + EOS, no chat format", ""},
                 {"format", "NAME", "chat format chatml | llama3 (default: detected from the tokenizer)", ""},
                 {"lora", "R", "LoRA rank (0 = full fine-tuning)", "0"},
@@ -95,6 +97,7 @@ int cmd_sft(int argc, char** argv) {
   c.max_grad_norm = args.get_double("max-grad-norm");
   c.eval_steps = static_cast<int>(args.get_int("eval-steps"));
   c.save_steps = static_cast<int>(args.get_int("save-steps"));
+  c.save_total_limit = static_cast<int>(args.get_int("save-total-limit"));
   o.eval_fraction = args.get_double("eval-fraction");
   o.seed = static_cast<uint64_t>(args.get_int("seed"));
   o.output_dir = args.get("out");
@@ -145,6 +148,9 @@ int cmd_sft(int argc, char** argv) {
   TrainCpuThreadsGuard threads(mo.device, static_cast<int>(args.get_int("threads")));
   SftCallbacks cb;
   cb.on_step = [&](const SftStepMetrics& m) {
+    // Older checkpoints go only once the new one is whole on disk (sft_train has renamed it into place).
+    const std::vector<std::string> removed =
+        m.checkpoint.empty() ? std::vector<std::string>{} : checkpoint_dirs_prune(o.output_dir, c.save_total_limit);
     if (json) {
       nlohmann::json j = {{"step", m.step},           {"max_steps", m.max_steps},   {"epoch", m.epoch},
                           {"loss", json_number(m.loss)}, {"learning_rate", m.learning_rate},
@@ -152,6 +158,7 @@ int cmd_sft(int argc, char** argv) {
                           {"tokens_per_s", m.tokens_per_s}, {"step_time", m.step_time}, {"skipped", m.skipped}};
       if (std::isfinite(m.eval_loss)) j["eval_loss"] = m.eval_loss;
       if (!m.checkpoint.empty()) j["checkpoint"] = m.checkpoint;
+      if (!removed.empty()) j["checkpoints_removed"] = removed;
       std::printf("%s\n", j.dump().c_str());
     } else {
       std::printf("step %lld/%lld  epoch %.2f  loss %.4f  lr %.3g  grad_norm %.3f  %.0f tok/s  %.2fs%s%s%s\n",
@@ -160,10 +167,12 @@ int cmd_sft(int argc, char** argv) {
                   std::isfinite(m.eval_loss) ? ("  eval_loss " + std::to_string(m.eval_loss)).c_str() : "",
                   m.skipped ? "  (skipped: non-finite)" : "",
                   m.checkpoint.empty() ? "" : ("  -> " + m.checkpoint).c_str());
+      for (const std::string& dir : removed) std::printf("removed %s (save_total_limit %d)\n", dir.c_str(), c.save_total_limit);
     }
     std::fflush(stdout);
   };
   const SftResult r = sft_train(*model, examples, o, cb);
+  checkpoint_dirs_prune(o.output_dir, c.save_total_limit);  // a checkpoint written without a step callback
   if (!json)
     std::printf("done: %lld steps, loss %.4f, checkpoint %s\n", static_cast<long long>(r.steps), r.last_loss,
                 r.last_checkpoint.c_str());

@@ -108,6 +108,7 @@ void validate_sft(const RunSftConfig& s) {
   need_int("sft.logging_steps", s.logging_steps, 1);
   need_int("sft.eval_steps", s.eval_steps, 0);
   need_int("sft.save_steps", s.save_steps, 0);
+  need_int("sft.save_total_limit", s.save_total_limit, 0);
 }
 
 void validate_grpo(const RunGrpoConfig& g) {
@@ -146,6 +147,7 @@ void validate_grpo(const RunGrpoConfig& g) {
   need_int("grpo.logging_steps", g.logging_steps, 1);
   need_int("grpo.eval_steps", g.eval_steps, 0);
   need_int("grpo.save_steps", g.save_steps, 0);
+  need_int("grpo.save_total_limit", g.save_total_limit, 0);
 }
 
 void validate_eval(const RunEvalConfig& e) {
@@ -221,7 +223,8 @@ json run_config_to_json(const RunConfig& c) {
               {"max_grad_norm", s.max_grad_norm},
               {"logging_steps", s.logging_steps},
               {"eval_steps", s.eval_steps},
-              {"save_steps", s.save_steps}};
+              {"save_steps", s.save_steps},
+              {"save_total_limit", s.save_total_limit}};
   j["grpo"] = {{"num_generations", g.num_generations},
                {"beta", g.beta},
                {"epsilon", g.epsilon},
@@ -251,6 +254,7 @@ json run_config_to_json(const RunConfig& c) {
                {"logging_steps", g.logging_steps},
                {"eval_steps", g.eval_steps},
                {"save_steps", g.save_steps},
+               {"save_total_limit", g.save_total_limit},
                {"log_completions", g.log_completions}};
   j["rewards"] = c.rewards;
   j["eval"] = {{"split", e.split}, {"users", e.users}, {"k", e.k}, {"greedy", e.greedy}, {"baselines", e.baselines}};

@@ -70,6 +70,8 @@ struct RunSftConfig {
   int logging_steps = 10;
   int eval_steps = 0;                 // evaluate every N steps (0 = only at the end)
   int save_steps = 500;               // checkpoint every N steps (0 = only at the end)
+  int save_total_limit = 0;           // keep the N newest checkpoints, remove older ones (0 = keep all); applied by
+                                      // whoever records the checkpoint (run_checkpoints_prune, cmd_sft)
   bool operator==(const RunSftConfig&) const = default;
 };
 
@@ -104,6 +106,7 @@ struct RunGrpoConfig {
   int logging_steps = 10;
   int eval_steps = 0;                  // evaluate every N steps (0 = only at the end)
   int save_steps = 500;                // checkpoint every N steps (0 = only at the end)
+  int save_total_limit = 0;            // keep the N newest checkpoints, remove older ones (0 = keep all)
   bool log_completions = true;         // RecForge: store every trajectory in the run store (TRL default: false)
   bool operator==(const RunGrpoConfig&) const = default;
 };

@@ -93,6 +93,7 @@ void read_sft(const json& j, RunSftConfig& s) {
   s.logging_steps = p.integer("logging_steps", s.logging_steps);
   s.eval_steps = p.integer("eval_steps", s.eval_steps);
   s.save_steps = p.integer("save_steps", s.save_steps);
+  s.save_total_limit = p.integer("save_total_limit", s.save_total_limit);
   p.finish();
 }
 
@@ -132,6 +133,7 @@ void read_grpo(const json& j, RunGrpoConfig& g) {
   g.logging_steps = p.integer("logging_steps", g.logging_steps);
   g.eval_steps = p.integer("eval_steps", g.eval_steps);
   g.save_steps = p.integer("save_steps", g.save_steps);
+  g.save_total_limit = p.integer("save_total_limit", g.save_total_limit);
   g.log_completions = p.boolean("log_completions", g.log_completions);
   p.finish();
 }

@@ -6,6 +6,7 @@
 #include "engine/run_setup.h"
 #include "store/run_store.h"
 #include "store/run_store_writer.h"
+#include "train/checkpoint_dir.h"
 #include "train/lora_train.h"
 #include "util/error.h"
 
@@ -59,6 +60,21 @@ RunResumePoint run_resume_point(RunContext& rc) {
   rc.message(p.dir.empty() ? "resume: no checkpoint yet, starting from step 0"
                            : "resume: from step " + std::to_string(p.step) + " (" + p.dir + ")");
   return p;
+}
+
+void run_checkpoints_prune(RunContext& rc, int limit) {
+  if (limit <= 0) return;
+  const std::vector<std::string> removed = checkpoint_dirs_prune(run_checkpoints_dir(rc.project_dir, rc.run), limit);
+  SqliteDb db = run_store_open(rc.writer->path(), false);
+  bool forgot = false;
+  for (const CheckpointRow& c : run_store_checkpoints(db, rc.run))
+    if (!std::filesystem::exists(c.path)) {
+      rc.writer->checkpoint_forget(rc.run, c.step);
+      forgot = true;
+    }
+  if (forgot) rc.writer->flush();
+  for (const std::string& dir : removed)
+    rc.message("checkpoint removed (save_total_limit " + std::to_string(limit) + "): " + dir);
 }
 
 RunModel run_model_load_trainable(const RunContext& rc, const std::string& resume_dir, const ModelLoadOptions& options) {

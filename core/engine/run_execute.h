@@ -102,6 +102,10 @@ struct RunResumePoint {
   std::string dir;  // "" = no checkpoint: start from step 0
 };
 RunResumePoint run_resume_point(RunContext& rc);
+// save_total_limit, after a checkpoint has been recorded (and flushed): removes the run's checkpoint folders
+// beyond the `limit` newest, then forgets every checkpoint record whose folder is gone (so a crash between
+// the two heals at the next checkpoint). limit <= 0 keeps everything.
+void run_checkpoints_prune(RunContext& rc, int limit);
 // The model a trainer updates: the checkpoint's weights when resuming a full fine-tune, else the run's source
 // model; with LoRA, the checkpoint's adapters or fresh ones from the config.
 struct RunModel;

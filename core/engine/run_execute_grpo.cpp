@@ -163,6 +163,7 @@ RunOutcome run_execute_grpo(RunContext& rc) {
     last_saved = step;
     out.checkpoint = dir;
     rc.message("checkpoint " + dir);
+    run_checkpoints_prune(rc, c.grpo.save_total_limit);
   };
 
   if (!opt.resume || resume_step == 0) {

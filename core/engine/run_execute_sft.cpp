@@ -109,6 +109,7 @@ RunOutcome run_execute_sft(RunContext& rc) {
     writer.flush();
     out.checkpoint = dir;
     rc.message("checkpoint " + dir);
+    run_checkpoints_prune(rc, c.sft.save_total_limit);
   };
   SftCallbacks cb;
   cb.should_stop = [&] {

@@ -110,6 +110,8 @@ void RunStoreWriter::checkpoint(CheckpointRow row) {
   push(std::move(row));
 }
 
+void RunStoreWriter::checkpoint_forget(int64_t run, int64_t step) { push(CheckpointForgetRow{run, step}); }
+
 void RunStoreWriter::status(int64_t run, std::string status) { push(StatusRow{run, std::move(status)}); }
 
 void RunStoreWriter::flush() {
@@ -205,6 +207,7 @@ void RunStoreWriter::write_batch(std::vector<Row>& batch) {
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   SqliteStmt event = db.prepare("INSERT INTO events (run, step, time_ms, kind, payload) VALUES (?, ?, ?, ?, ?)");
   SqliteStmt ckpt = db.prepare("INSERT OR REPLACE INTO checkpoints (run, step, path, time_ms) VALUES (?, ?, ?, ?)");
+  SqliteStmt ckpt_forget = db.prepare("DELETE FROM checkpoints WHERE run = ? AND step = ?");
   SqliteStmt status = db.prepare("UPDATE runs SET status = ?, updated_ms = ? WHERE id = ?");
   for (Row& row : batch) {
     std::visit(
@@ -240,6 +243,9 @@ void RunStoreWriter::write_batch(std::vector<Row>& batch) {
           } else if constexpr (std::is_same_v<T, CheckpointRow>) {
             ckpt.bind(1, r.run).bind(2, r.step).bind(3, r.path).bind(4, r.time_ms);
             ckpt.run();
+          } else if constexpr (std::is_same_v<T, CheckpointForgetRow>) {
+            ckpt_forget.bind(1, r.run).bind(2, r.step);
+            ckpt_forget.run();
           } else {
             status.bind(1, r.status).bind(2, run_store_now_ms()).bind(3, r.run);
             status.run();

@@ -54,6 +54,7 @@ class RunStoreWriter {
   void evaluation_users(std::vector<EvaluationUserRow> rows);
   void event(EventRow row);  // row.id is ignored (the store assigns it)
   void checkpoint(CheckpointRow row);
+  void checkpoint_forget(int64_t run, int64_t step);  // deletes a checkpoint record (its folder was removed)
   void status(int64_t run, std::string status);  // runs.status, in order with the rows around it
 
   // Blocks until every row queued before the call is committed.
@@ -70,7 +71,12 @@ class RunStoreWriter {
     int64_t run;
     std::string status;
   };
-  using Row = std::variant<MetricRow, TrajectoryRow, EvaluationRow, EvaluationUserRow, EventRow, CheckpointRow, StatusRow>;
+  struct CheckpointForgetRow {
+    int64_t run;
+    int64_t step;
+  };
+  using Row = std::variant<MetricRow, TrajectoryRow, EvaluationRow, EvaluationUserRow, EventRow, CheckpointRow, StatusRow,
+                           CheckpointForgetRow>;
 
   void push(Row row);
   void push_many(std::vector<Row>& rows);

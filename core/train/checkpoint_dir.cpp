@@ -1,7 +1,10 @@
 // Atomic checkpoint folders (see checkpoint_dir.h).
 #include "train/checkpoint_dir.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <utility>
 
 namespace rf {
 
@@ -22,6 +25,29 @@ void checkpoint_dir_write(const std::string& dir, const std::function<void(const
   } else {
     fs::rename(tmp, final_dir);
   }
+}
+
+std::vector<std::string> checkpoint_dirs_prune(const std::string& root, int keep) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  if (keep <= 0 || !fs::is_directory(root, ec)) return removed;
+  const std::string prefix = "checkpoint-";
+  std::vector<std::pair<int64_t, fs::path>> found;  // (step, folder)
+  for (const fs::directory_entry& e : fs::directory_iterator(root, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0 || !e.is_directory(ec)) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+      continue;  // "checkpoint-12.tmp", "checkpoint-12.old", "checkpoint-best": not a committed step folder
+    found.emplace_back(std::stoll(digits), e.path());
+  }
+  std::sort(found.begin(), found.end());
+  const size_t drop = found.size() > static_cast<size_t>(keep) ? found.size() - static_cast<size_t>(keep) : 0;
+  for (size_t i = 0; i < drop; ++i) {
+    fs::remove_all(found[i].second, ec);
+    if (!ec) removed.push_back(found[i].second.string());
+  }
+  return removed;
 }
 
 void checkpoint_copy_files(const std::vector<std::string>& files, const std::string& dir) {

@@ -36,6 +36,7 @@ void sft_options_validate(const SftOptions& o) {
   if (!(c.warmup_ratio >= 0 && c.warmup_ratio <= 1)) bad("warmup_ratio", "must be in [0, 1]");
   if (c.eval_steps < 0) bad("eval_steps", "must be >= 0");
   if (c.save_steps < 0) bad("save_steps", "must be >= 0");
+  if (c.save_total_limit < 0) bad("save_total_limit", "must be >= 0");
   if (!(o.eval_fraction >= 0 && o.eval_fraction < 1)) throw Error("eval_fraction: must be in [0, 1)");
 }
 

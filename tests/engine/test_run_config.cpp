@@ -81,6 +81,8 @@ class TestRunConfig : public QObject {
     QTest::newRow("max_grad_norm") << "grpo.max_grad_norm" << "1.0";
     QTest::newRow("logging_steps") << "grpo.logging_steps" << "10";
     QTest::newRow("save_steps") << "grpo.save_steps" << "500";
+    QTest::newRow("save_total_limit (None: keep all)") << "grpo.save_total_limit" << "0";
+    QTest::newRow("sft save_total_limit") << "sft.save_total_limit" << "0";
     // TRL SFTConfig.
     QTest::newRow("sft learning_rate") << "sft.learning_rate" << "2e-5";
     QTest::newRow("sft max_length") << "sft.max_length" << "1024";
@@ -199,6 +201,8 @@ class TestRunConfig : public QObject {
         << "rewards.components[0].wieght: unknown key";
     QTest::newRow("unknown baseline") << R"({"eval": {"baselines": ["pop", "magic"]}})"
                                       << "eval.baselines[1]: unknown baseline 'magic'";
+    QTest::newRow("negative save_total_limit") << R"({"sft": {"save_total_limit": -2}})"
+                                               << "sft.save_total_limit: expected an integer >= 0, found -2";
     QTest::newRow("nan_patience 0") << R"({"nan_patience": 0})" << "nan_patience: expected an integer >= 1, found 0";
   }
   void errors() {

@@ -27,6 +27,7 @@
 
 #include <QtTest/QtTest>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -128,6 +129,26 @@ class TestRunExecute : public QObject {
     return c;
   }
 
+  // Two runs of `c`: one straight to the end, one cut (as by a crash) when step `cut_at` is reported.
+  // Returns (straight, cut); the cut run is left for the caller to resume.
+  std::pair<int64_t, int64_t> run_straight_and_cut(const rf::RunConfig& c, int64_t cut_at) {
+    const int64_t straight = rf::run_create(project_, c);
+    rf::RunControl c1;
+    if (rf::run_execute(project_, straight, &c1, {}, quiet_options()).status != "finished") return {-1, -1};
+    const int64_t cut = rf::run_create(project_, c);
+    rf::RunHooks crash;
+    crash.on_step = [cut_at](const rf::RunProgress& p) {
+      if (p.step == cut_at) throw CutAfter{};
+    };
+    rf::RunControl c2;
+    try {
+      rf::run_execute(project_, cut, &c2, crash, quiet_options());
+    } catch (const CutAfter&) {
+      return {straight, cut};
+    }
+    return {straight, -1};  // never cut
+  }
+
  private Q_SLOTS:
   void initTestCase() {
     QVERIFY(dir_.isValid());
@@ -206,17 +227,8 @@ class TestRunExecute : public QObject {
   // The run dies after step 3 (past the checkpoint at 2): resuming cuts the store back to step 2 and runs
   // 3 and 4 again, giving exactly the numbers of a run that was never interrupted.
   void resume_continues_the_same_curves() {
-    const int64_t straight = rf::run_create(project_, rf::test::sample_grpo_config(4, 2));
-    rf::RunControl c1;
-    QCOMPARE(rf::run_execute(project_, straight, &c1, {}, quiet_options()).status, std::string("finished"));
-
-    const int64_t cut = rf::run_create(project_, rf::test::sample_grpo_config(4, 2));
-    rf::RunHooks crash;
-    crash.on_step = [](const rf::RunProgress& p) {
-      if (p.step == 3) throw CutAfter{};
-    };
-    rf::RunControl c2;
-    QVERIFY_THROWS_EXCEPTION(CutAfter, rf::run_execute(project_, cut, &c2, crash, quiet_options()));
+    const auto [straight, cut] = run_straight_and_cut(rf::test::sample_grpo_config(4, 2), 3);
+    QVERIFY(straight >= 0 && cut >= 0);
     {
       rf::SqliteDb d = db();
       QCOMPARE(rf::run_store_last_step(d, cut), int64_t(3));  // step 3 was recorded, its checkpoint was not
@@ -332,6 +344,76 @@ class TestRunExecute : public QObject {
     std::vector<int64_t> ck;
     for (const auto& r : rf::run_store_checkpoints(d, run)) ck.push_back(r.step);
     QCOMPARE(ck, (std::vector<int64_t>{2, 3}));
+  }
+
+  // save_total_limit: only the newest N checkpoint folders stay, the store records exactly those, and the
+  // checkpoint events keep the whole history. SFT: checkpoints at 2, 4, 6, 8; GRPO: at 1, 2, 3, 4.
+  void save_total_limit_keeps_the_newest_data() {
+    QTest::addColumn<QString>("trainer");
+    QTest::addColumn<int>("limit");
+    QTest::addColumn<QList<qint64>>("kept");
+    QTest::newRow("sft, all") << "sft" << 0 << QList<qint64>{2, 4, 6, 8};
+    QTest::newRow("sft, 2") << "sft" << 2 << QList<qint64>{6, 8};
+    QTest::newRow("grpo, 1") << "grpo" << 1 << QList<qint64>{4};
+    QTest::newRow("grpo, 3") << "grpo" << 3 << QList<qint64>{2, 3, 4};
+  }
+
+  void save_total_limit_keeps_the_newest() {
+    QFETCH(QString, trainer);
+    QFETCH(int, limit);
+    QFETCH(QList<qint64>, kept);
+    rf::RunConfig c = trainer == "sft" ? sft_config(8) : rf::test::sample_grpo_config(4, 1);
+    c.sft.save_total_limit = limit;
+    c.grpo.save_total_limit = limit;
+    const int64_t run = rf::run_create(project_, c);
+    rf::RunControl control;
+    QCOMPARE(rf::run_execute(project_, run, &control, {}, quiet_options()).status, std::string("finished"));
+
+    rf::SqliteDb d = db();
+    std::vector<int64_t> recorded;
+    for (const auto& r : rf::run_store_checkpoints(d, run)) {
+      recorded.push_back(r.step);
+      QVERIFY2(fs::is_regular_file(fs::path(r.path) / "trainer_state.json"), r.path.c_str());
+    }
+    std::vector<int64_t> on_disk;
+    for (const auto& e : fs::directory_iterator(rf::run_checkpoints_dir(project_, run)))
+      on_disk.push_back(std::stoll(e.path().filename().string().substr(std::string("checkpoint-").size())));
+    std::sort(on_disk.begin(), on_disk.end());
+    const std::vector<int64_t> expect(kept.begin(), kept.end());
+    QCOMPARE(recorded, expect);
+    QCOMPARE(on_disk, expect);
+    const std::vector<int64_t> every = trainer == "sft" ? std::vector<int64_t>{2, 4, 6, 8} : std::vector<int64_t>{1, 2, 3, 4};
+    QCOMPARE(event_steps(d, run, rf::RunEventKind::checkpoint), every);
+  }
+
+  // A run killed after its step-4 checkpoint under save_total_limit 1 resumes from that one checkpoint
+  // (the only one left) with the straight run's losses, and ends with only its last.
+  void save_total_limit_resumes() {
+    rf::RunConfig c = sft_config(8);
+    c.sft.save_total_limit = 1;
+    const auto [straight, cut] = run_straight_and_cut(c, 5);
+    QVERIFY(straight >= 0 && cut >= 0);
+    {
+      rf::SqliteDb d = db();
+      const auto cks = rf::run_store_checkpoints(d, cut);
+      QCOMPARE(cks.size(), size_t(1));
+      QCOMPARE(cks[0].step, int64_t(4));
+    }
+    rf::RunControl c3;
+    QCOMPARE(rf::run_execute(project_, cut, &c3, {}, quiet_options(true)).status, std::string("finished"));
+    rf::SqliteDb d = db();
+    QCOMPARE(event_steps(d, cut, rf::RunEventKind::resume), (std::vector<int64_t>{4}));
+    const auto a = metrics_by_step(d, straight), b = metrics_by_step(d, cut);
+    QCOMPARE(b.size(), size_t(8));
+    for (int64_t step = 5; step <= 8; ++step) {
+      const double x = a.at(step).at("loss"), y = b.at(step).at("loss");
+      QVERIFY2(std::abs(x - y) <= 1e-5 * (1 + std::abs(x)), (std::to_string(step) + ": " + std::to_string(x) + " vs " + std::to_string(y)).c_str());
+    }
+    const auto cks = rf::run_store_checkpoints(d, cut);
+    QCOMPARE(cks.size(), size_t(1));
+    QCOMPARE(cks[0].step, int64_t(8));
+    QVERIFY(!fs::exists(fs::path(rf::run_checkpoints_dir(project_, cut)) / "checkpoint-4"));
+    QCOMPARE(rf::run_store_integrity_check(d), std::string("ok"));
   }
 
   // An SFT run cut (as by a crash) at step 5, after its step-4 checkpoint, resumes from step 4: steps 5..8
@@ -687,17 +769,8 @@ class TestRunExecute : public QObject {
   }
 
   void sft_resume_continues_the_same_curves() {
-    const int64_t straight = rf::run_create(project_, sft_config(8));
-    rf::RunControl c1;
-    QCOMPARE(rf::run_execute(project_, straight, &c1, {}, quiet_options()).status, std::string("finished"));
-
-    const int64_t cut = rf::run_create(project_, sft_config(8));
-    rf::RunHooks crash;
-    crash.on_step = [](const rf::RunProgress& p) {
-      if (p.step == 5) throw CutAfter{};
-    };
-    rf::RunControl c2;
-    QVERIFY_THROWS_EXCEPTION(CutAfter, rf::run_execute(project_, cut, &c2, crash, quiet_options()));
+    const auto [straight, cut] = run_straight_and_cut(sft_config(8), 5);
+    QVERIFY(straight >= 0 && cut >= 0);
     rf::RunControl c3;
     const rf::RunOutcome resumed = rf::run_execute(project_, cut, &c3, {}, quiet_options(true));
     QCOMPARE(resumed.status, std::string("finished"));

@@ -1,12 +1,13 @@
 // Training primitives (core/train): chunked log-probabilities and their gradients against the naive
 // full-logits computation and the HF fixtures, AdamW against a scalar reference, schedules, clipping,
-// accumulation, the autocast guard, LoRA (attach, train, merge, PEFT save/load) and a tiny model
+// accumulation, the autocast guard, checkpoint folders (atomic write, save_total_limit), LoRA (attach, train, merge, PEFT save/load) and a tiny model
 // that overfits a few sentences.
 #include "model/safetensors.h"
 #include "model/transformer.h"
 #include "support/fixtures.h"
 #include "train/adamw.h"
 #include "train/autocast.h"
+#include "train/checkpoint_dir.h"
 #include "train/cpu_threads.h"
 #include "train/grad_accumulation.h"
 #include "train/grad_clip.h"
@@ -487,6 +488,42 @@ class TestTrain : public QObject {
   }
 
   // --- schedules -----------------------------------------------------------------------------------
+
+  // save_total_limit: keeps the `keep` highest steps (by number, not by name: checkpoint-10 is newer than
+  // checkpoint-9), removes the rest, and never touches half-written (.tmp / .old) or foreign folders.
+  void checkpoint_prune_keeps_the_newest_data() {
+    QTest::addColumn<int>("keep");
+    QTest::addColumn<QStringList>("left");
+    QTest::addColumn<QStringList>("removed");
+    const QString all = "checkpoint-2 checkpoint-9 checkpoint-10 checkpoint-11.tmp checkpoint-8.old checkpoint-best model";
+    QTest::newRow("keep 0: everything stays") << 0 << all.split(' ') << QStringList{};
+    QTest::newRow("keep 1") << 1 << QString("checkpoint-10 checkpoint-11.tmp checkpoint-8.old checkpoint-best model").split(' ')
+                            << QStringList{"checkpoint-2", "checkpoint-9"};
+    QTest::newRow("keep 2") << 2 << QString("checkpoint-9 checkpoint-10 checkpoint-11.tmp checkpoint-8.old checkpoint-best model").split(' ')
+                            << QStringList{"checkpoint-2"};
+    QTest::newRow("keep more than there are") << 5 << all.split(' ') << QStringList{};
+  }
+
+  void checkpoint_prune_keeps_the_newest() {
+    QFETCH(int, keep);
+    QFETCH(QStringList, left);
+    QFETCH(QStringList, removed);
+    QTemporaryDir dir;
+    const std::filesystem::path root(dir.path().toStdString());
+    for (const char* name : {"checkpoint-2", "checkpoint-9", "checkpoint-10", "checkpoint-11.tmp", "checkpoint-8.old", "checkpoint-best", "model"}) {
+      std::filesystem::create_directories(root / name);
+      rf::file_write_atomic((root / name / "trainer_state.json").string(), "{}");
+    }
+    std::vector<std::string> expect_removed;
+    for (const QString& r : removed) expect_removed.push_back((root / r.toStdString()).string());
+    QCOMPARE(rf::checkpoint_dirs_prune(root.string(), keep), expect_removed);
+    QStringList now;
+    for (const auto& e : std::filesystem::directory_iterator(root)) now << QString::fromStdString(e.path().filename().string());
+    now.sort();
+    left.sort();
+    QCOMPARE(now, left);
+    QVERIFY(rf::checkpoint_dirs_prune((root / "missing").string(), 1).empty());
+  }
 
   void lr_schedules_data() {
     QTest::addColumn<QString>("kind");
