@@ -69,7 +69,8 @@ struct LoadedPreset {
 
 }  // namespace
 
-std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& split, const RecipePromptOptions& o) {
+std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& split, const RecipePromptOptions& o,
+                                               int64_t* eligible_users) {
   const std::string who = "prompts";
   if (o.recipe != "list" && o.recipe != "query" && o.recipe != "rating")
     throw Error("recipe: must be list, query or rating, not '" + o.recipe + "'");
@@ -116,6 +117,7 @@ std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& s
   if (eligible.empty())
     throw Error("dataset '" + ds.name + "': no user has a history before its " + o.holdout + " interaction" +
                 (o.recipe == "rating" ? " (with a rating)" : ""));
+  if (eligible_users) *eligible_users = static_cast<int64_t>(eligible.size());
   const std::vector<int32_t> users = recipe_users_pick(eligible, o.users, o.seed);
   const CandidateSampler sampler = candidates_sampler(ds);
 
@@ -155,6 +157,7 @@ std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& s
     if (pj.contains("stop")) rp.stop = pj.at("stop").get<std::vector<std::string>>();
     if (pj.contains("tags")) rp.tags = pj.at("tags").get<std::vector<std::string>>();
     rp.answer = pj.value("answer", "");
+    rp.target = target_item;
     rp.targets = {target_item};
     if (!rp.graded_targets.empty()) {
       rp.targets.clear();

@@ -43,6 +43,7 @@ struct RecipePrompt {
   std::vector<std::string> stop;  // the preset's stop strings
   std::vector<std::string> tags;  // the tags the preset's parser requires ("think", "answer", ...)
   std::string answer;             // the preset's answer kind: "id_list", "json_query", "rating" ("" = not said)
+  int32_t target = -1;            // the held-out item (a shopper's query: the best-judged of its products)
   // For the reward.
   std::vector<int32_t> targets;   // item indices
   std::map<int32_t, double> graded_targets;  // ESCI gains (Query recipe on a shopper's query); empty otherwise
@@ -70,8 +71,9 @@ std::map<int32_t, double> recipe_esci_gains(const Dataset& ds, const std::vector
 std::vector<int32_t> recipe_users_pick(std::vector<int32_t> eligible, int32_t n, uint64_t seed);
 
 // The prompts, in user order. rf::Error names a bad option (recipe, holdout, preset, k, pool size) or a data
-// set with no eligible user.
-std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& split, const RecipePromptOptions& options);
+// set with no eligible user. `eligible_users`, when given, receives how many users could have been drawn.
+std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& split, const RecipePromptOptions& options,
+                                               int64_t* eligible_users = nullptr);
 
 // The reward input of a prompt (completion left empty).
 RewardInput recipe_prompt_reward_input(const RecipePrompt& prompt, const RewardContext* context);

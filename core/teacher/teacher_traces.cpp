@@ -1,6 +1,7 @@
-// Generates teacher traces (teacher_traces.h): picks the users, renders each prompt from the recipe's
-// preset, asks the offline teacher (recommender + rule-based writer) or the HTTP teacher for a completion,
-// checks it with the recipe's parser and scores it with the recipe's default reward.
+// Generates teacher traces (teacher_traces.h): takes the recipe's prompts from recipe_prompts.h (the
+// users, held-out interactions, pools and wording the trainers use), asks the offline teacher
+// (recommender + rule-based writer) or the HTTP teacher for a completion, checks it with the recipe's
+// parser and scores it with the recipe's default reward.
 #include "teacher/teacher_traces.h"
 #include "teacher/recipe_prompts.h"
 
@@ -31,11 +32,6 @@ namespace rf {
 namespace {
 
 using nlohmann::json;
-
-struct LoadedPreset {
-  PromptPreset preset;
-  Template tmpl;
-};
 
 json reward_config_for(const std::string& recipe, const PromptItemStats& stats) {
   json config = reward_preset_for_recipe(recipe_from_name(recipe, "traces --recipe"));
@@ -82,6 +78,8 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
     recommender_create(o.teacher, o.teacher_params);  // an unknown name or parameter throws before any work
   }
   if (o.users < 0) throw Error("traces: the number of users must be >= 0");
+  if (o.candidates < 0 || o.candidates > ds.item_count())
+    throw Error("traces: the pool size must be 1.." + std::to_string(ds.item_count()) + " (0 = the preset's)");
   if (o.broad_percent < 0 || o.broad_percent > 100) throw Error("traces: the share of broad plans must be 0..100 (percent)");
   if (o.broad_percent > 0 && (o.recipe != "list" || http))
     throw Error("traces: broad plans are written by the offline List teacher only (not with --recipe " + o.recipe +
@@ -90,49 +88,40 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
   if (ds.items.empty() || ds.interactions.empty())
     throw Error("traces: dataset '" + ds.name + "' has no items or no interactions");
 
-  // Presets (templates parsed once each).
-  std::map<std::string, LoadedPreset> presets;
-  auto preset_for = [&](const std::string& name) -> const LoadedPreset& {
-    auto it = presets.find(name);
-    if (it != presets.end()) return it->second;
-    LoadedPreset lp;
-    lp.preset = prompt_preset_load(name, "traces");
-    const std::string r = lp.preset.preset.value("recipe", "");
-    if (r != o.recipe) throw Error("traces: preset '" + name + "' is for the " + r + " recipe, not " + o.recipe);
-    lp.tmpl = template_load(lp.preset.template_path);
-    return presets.emplace(name, std::move(lp)).first->second;
-  };
-  if (!o.preset.empty()) preset_for(o.preset);
+  // A preset named by the caller is checked before any work, in the traces' own words.
+  if (!o.preset.empty()) {
+    const PromptPreset preset = prompt_preset_load(o.preset, "traces");
+    const std::string r = preset.preset.value("recipe", "");
+    if (r != o.recipe) throw Error("traces: preset '" + o.preset + "' is for the " + r + " recipe, not " + o.recipe);
+  }
 
   const Split split = split_leave_last_out(ds);
   const PromptItemStats stats = prompt_item_stats_build(ds, prompt_train_interactions(ds, split));
-  const auto histories = dataset_user_histories(ds);
   if (o.recipe == "rating" && std::isnan(stats.rating_min))
     throw Error("traces: the rating recipe needs rated interactions; dataset '" + ds.name +
                 "' has no ratings in its training part");
 
+  // The prompts exactly as the trainers and the evaluation build them (recipe_prompts.h): the same users,
+  // held-out interactions, candidate pools and wording for the same seed, so SFT learns the prompts GRPO
+  // and the evaluation will show.
   TraceSummary sum;
-  std::vector<int32_t> eligible;
-  std::vector<int64_t> position(ds.users.size(), -1);
-  auto preset_name_of = [&](int32_t u) {
-    return o.preset.empty() ? prompt_preset_default(o.recipe, !ds.users[static_cast<size_t>(u)].profile.empty()) : o.preset;
-  };
-  for (int32_t u = 0; u < ds.user_count(); ++u) {
-    const bool rewrite = preset_name_of(u) == "query_rewrite";
-    const int64_t p = recipe_holdout_position(split.users[static_cast<size_t>(u)], histories[static_cast<size_t>(u)].size(), o.holdout,
-                                              rewrite ? 0 : 1, rewrite ? ds.users[static_cast<size_t>(u)].id : std::string());
-    if (p < 0) continue;
-    if (o.recipe == "rating" &&
-        !ds.interactions[static_cast<size_t>(histories[static_cast<size_t>(u)][static_cast<size_t>(p)])].has_rating())
-      continue;
-    position[static_cast<size_t>(u)] = p;
-    eligible.push_back(u);
+  const RecipePromptOptions po{.recipe = o.recipe,
+                               .preset = o.preset,
+                               .holdout = o.holdout,
+                               .users = o.users,
+                               .seed = o.seed,
+                               .k = o.k,
+                               .pool_size = o.candidates,
+                               .sampling = o.sampling,
+                               .history_limit = o.history_limit};
+  std::vector<RecipePrompt> prompts;
+  try {
+    prompts = recipe_prompts_build(ds, split, po, &sum.eligible_users);
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    throw Error("traces: " + what +
+                (what.find("no user has a history") != std::string::npos ? " (users need 3+ interactions for leave-last-out)" : ""));
   }
-  sum.eligible_users = static_cast<int64_t>(eligible.size());
-  if (eligible.empty())
-    throw Error("traces: no user of dataset '" + ds.name + "' has a history before its " + o.holdout + " interaction" +
-                (o.recipe == "rating" ? " (with a rating)" : "") + " (users need 3+ interactions for leave-last-out)");
-  const std::vector<int32_t> users = recipe_users_pick(eligible, o.users, o.seed);
 
   // The recipe's reward, and what it needs.
   RewardComposite reward(reward_config_for(o.recipe, stats), "traces reward");
@@ -150,17 +139,18 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
     fd.seed = o.seed;
     fd.verbose = o.verbose;
     model->fit(fd);
+    const auto histories = dataset_user_histories(ds);
+    std::vector<int32_t> users;
     std::vector<std::vector<int32_t>> seqs;
-    for (int32_t u : users) {
+    for (const RecipePrompt& p : prompts) {
+      users.push_back(p.user);
       std::vector<int32_t> items;
-      const auto& h = histories[static_cast<size_t>(u)];
-      for (int64_t i = 0; i < position[static_cast<size_t>(u)]; ++i)
-        items.push_back(ds.interactions[static_cast<size_t>(h[static_cast<size_t>(i)])].item);
+      const auto& h = histories[static_cast<size_t>(p.user)];
+      for (int64_t i = 0; i < p.position; ++i) items.push_back(ds.interactions[static_cast<size_t>(h[static_cast<size_t>(i)])].item);
       seqs.push_back(std::move(items));
     }
     model->score(users, seqs, scores);
   }
-  const CandidateSampler sampler = candidates_sampler(ds);
   ChatEndpoint endpoint;
   endpoint.url = o.teacher_url;
   endpoint.model = o.teacher_model;
@@ -170,58 +160,21 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
 
   std::vector<std::string> completions;
   double reward_sum = 0;
-  for (size_t ui = 0; ui < users.size(); ++ui) {
-    const int32_t u = users[ui];
-    const auto& h = histories[static_cast<size_t>(u)];
-    const auto pos = static_cast<size_t>(position[static_cast<size_t>(u)]);
-    const std::string preset_name = preset_name_of(u);
-    const LoadedPreset& lp = preset_for(preset_name);
-    const json& pj = lp.preset.preset;
-
-    PromptRequest request = prompt_request_at(ds, h, pos, o.recipe);
-    int32_t target_item = ds.interactions[static_cast<size_t>(h[pos])].item;
-    // A shopper's query with judged products (ESCI): graded gains over all of them (Rec-R1's ESCI setting),
-    // and the query is written for the best-judged one.
-    std::map<int32_t, double> gains;
-    if (o.recipe == "query" && preset_name == "query_rewrite") gains = recipe_esci_gains(ds, h, target_item);
-    request.k = o.k > 0 ? o.k : pj.value("k", 10);
-    if (o.recipe == "list") {
-      const int32_t pool = o.candidates > 0 ? o.candidates : pj.value("candidates", 20);
-      if (pool < 1 || pool > ds.item_count()) throw Error("traces: the pool size must be 1.." + std::to_string(ds.item_count()));
-      if (request.k < 1 || request.k > pool) throw Error("traces: k must be 1..the pool size (" + std::to_string(pool) + ")");
-      CandidateOptions co;
-      co.pool_size = pool;
-      co.seed = o.seed;
-      co.sampling = o.sampling;
-      std::vector<int32_t> user_items;
-      for (int32_t x : h) user_items.push_back(ds.interactions[static_cast<size_t>(x)].item);
-      request.candidates = candidates_sample(sampler, u, {target_item}, user_items, co);
-    }
-    PromptContextOptions po;
-    po.history_limit = o.history_limit;
-    const json context = prompt_context_build(ds, stats, request, po);
-    const std::string prompt = template_render(lp.tmpl, context);
-    const std::string system = pj.value("system", "");
-    const std::string prefill = pj.value("prefill", "");
-    const double true_rating = static_cast<double>(ds.interactions[static_cast<size_t>(h[pos])].rating);
-
-    RewardInput input;
-    input.targets = {target_item};
-    if (!gains.empty()) {
-      input.graded_targets = gains;
-      input.targets.clear();
-      for (const auto& kv : gains) input.targets.push_back(kv.first);
-    }
-    input.pool = request.candidates;
-    input.k = request.k;
-    input.true_rating = true_rating;
-    input.context = rctx.get();
+  for (size_t ui = 0; ui < prompts.size(); ++ui) {
+    const RecipePrompt& rp = prompts[ui];
+    const int32_t u = rp.user;
+    const json& context = rp.context;
+    const std::string& prompt = rp.prompt;
+    const std::string& system = rp.system;
+    const std::string& prefill = rp.prefill;
+    const double true_rating = rp.true_rating;
+    RewardInput input = recipe_prompt_reward_input(rp, rctx.get());
 
     json record = {{"user", ds.users[static_cast<size_t>(u)].id},
                    {"recipe", o.recipe},
-                   {"preset", preset_name},
-                   {"position", static_cast<int64_t>(pos + 1)},
-                   {"target", ds.items[static_cast<size_t>(target_item)].id},
+                   {"preset", rp.preset},
+                   {"position", rp.position + 1},
+                   {"target", ds.items[static_cast<size_t>(rp.target)].id},
                    {"prompt", prompt},
                    {"system", system},
                    {"prefill", prefill}};
@@ -256,16 +209,15 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
     } else if (o.recipe == "list") {
       record["teacher"] = o.teacher;
       const auto& s = scores[ui];
-      std::vector<size_t> order(request.candidates.size());
+      std::vector<size_t> order(rp.pool.size());
       std::iota(order.begin(), order.end(), size_t{0});
-      auto score_of = [&](size_t i) { return s[static_cast<size_t>(request.candidates[i])]; };
+      auto score_of = [&](size_t i) { return s[static_cast<size_t>(rp.pool[i])]; };
       // Best first; ties by training popularity, then pool order (stable).
       std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
         if (score_of(a) != score_of(b)) return score_of(a) > score_of(b);
-        return stats.interactions[static_cast<size_t>(request.candidates[a])] >
-               stats.interactions[static_cast<size_t>(request.candidates[b])];
+        return stats.interactions[static_cast<size_t>(rp.pool[a])] > stats.interactions[static_cast<size_t>(rp.pool[b])];
       });
-      std::vector<size_t> ranked(order.begin(), order.begin() + request.k);
+      std::vector<size_t> ranked(order.begin(), order.begin() + rp.k);
       ListPlan plan = ListPlan::unstated;
       if (o.broad_percent > 0) {
         // Its own generator: the plan does not shift the phrasing of the traces around it.
@@ -274,13 +226,13 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
       }
       if (plan == ListPlan::broad) {
         std::vector<std::vector<std::string>> cats;
-        for (int32_t item : request.candidates) {
+        for (int32_t item : rp.pool) {
           auto c = ds.items[static_cast<size_t>(item)].categories;
           std::sort(c.begin(), c.end());
           c.erase(std::unique(c.begin(), c.end()), c.end());
           cats.push_back(std::move(c));
         }
-        ranked = list_rerank_mmr(order, cats, static_cast<size_t>(request.k), o.broad_lambda);
+        ranked = list_rerank_mmr(order, cats, static_cast<size_t>(rp.k), o.broad_lambda);
       }
       std::vector<size_t> left_out;  // least relevant first
       for (auto it = order.rbegin(); it != order.rend(); ++it)
@@ -293,8 +245,8 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
     } else {
       record["teacher"] = "bm25-query";
       const HistoryProfile profile = history_profile_build(context);
-      const std::string shopper = preset_name == "query_rewrite" ? context.value("query", std::string()) : std::string();
-      const QueryPlan plan = teacher_query_plan(ds, target_item, profile, *index, shopper, rng, gains);
+      const std::string shopper = rp.preset == "query_rewrite" ? context.value("query", std::string()) : std::string();
+      const QueryPlan plan = teacher_query_plan(ds, rp.target, profile, *index, shopper, rng, rp.graded_targets);
       completion = teacher_write_query(context, plan, prefill, rng);
     }
 
@@ -310,10 +262,10 @@ TraceSummary traces_generate(const Dataset& ds, const TraceOptions& o, const Tra
     if (o.recipe == "list") {
       json ids = json::array(), pool = json::array();
       for (int32_t i : parsed.items) ids.push_back(ds.items[static_cast<size_t>(i)].id);
-      for (int32_t i : request.candidates) pool.push_back(ds.items[static_cast<size_t>(i)].id);
+      for (int32_t i : rp.pool) pool.push_back(ds.items[static_cast<size_t>(i)].id);
       record["answer"] = ids;
       record["candidates"] = pool;
-      record["k"] = request.k;
+      record["k"] = rp.k;
     } else if (o.recipe == "rating") {
       record["answer"] = std::isnan(parsed.rating) ? json(nullptr) : json(parsed.rating);
       record["true_rating"] = true_rating;

@@ -10,6 +10,7 @@
 #include "reward/reward_presets.h"
 #include "support/fixtures.h"
 #include "support/suite_registry.h"
+#include "teacher/recipe_prompts.h"
 #include "teacher/teacher_traces.h"
 #include "text/output_parse.h"
 #include "util/error.h"
@@ -278,6 +279,51 @@ class TestTeacherTraces : public QObject {
     QVERIFY2(ndcg_broad < ndcg_plain, qPrintable(QString("NDCG broad %1 vs plain %2").arg(ndcg_broad).arg(ndcg_plain)));
   }
 
+  // SFT learns on the traces and GRPO and the evaluation show recipe_prompts_build's prompts: for the same
+  // seed and options they are the same users, held-out items, pools and words, character for character.
+  void traces_are_the_trainers_prompts_data() {
+    QTest::addColumn<QString>("recipe");
+    QTest::addColumn<int>("pool");
+    QTest::newRow("list") << "list" << 0;
+    QTest::newRow("list, pools of 12") << "list" << 12;
+    QTest::newRow("query") << "query" << 0;
+    QTest::newRow("rating") << "rating" << 0;
+  }
+
+  void traces_are_the_trainers_prompts() {
+    QFETCH(QString, recipe);
+    QFETCH(int, pool);
+    rf::TraceOptions to = options(recipe.toStdString(), 25, 13);
+    to.candidates = pool;
+    to.history_limit = 15;
+    const std::vector<json> traces = run(sample(), to);
+    rf::RecipePromptOptions po;
+    po.recipe = to.recipe;
+    po.holdout = "train";
+    po.users = 25;
+    po.seed = 13;
+    po.pool_size = pool;
+    po.history_limit = 15;
+    const std::vector<rf::RecipePrompt> prompts = rf::recipe_prompts_build(sample(), rf::split_leave_last_out(sample()), po);
+    QCOMPARE(traces.size(), prompts.size());
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      const rf::RecipePrompt& p = prompts[i];
+      const json& t = traces[i];
+      QCOMPARE(t["user"].get<std::string>(), sample().users[static_cast<size_t>(p.user)].id);
+      QCOMPARE(t["position"].get<int64_t>(), p.position + 1);
+      QCOMPARE(t["target"].get<std::string>(), sample().items[static_cast<size_t>(p.target)].id);
+      QCOMPARE(t["prompt"].get<std::string>(), p.prompt);
+      QCOMPARE(t["system"].get<std::string>(), p.system);
+      QCOMPARE(t["prefill"].get<std::string>(), p.prefill);
+      if (recipe == "list") {
+        std::vector<std::string> ids;
+        for (int32_t item : p.pool) ids.push_back(sample().items[static_cast<size_t>(item)].id);
+        QCOMPARE(t["candidates"].get<std::vector<std::string>>(), ids);
+        QCOMPARE(static_cast<int>(ids.size()), pool > 0 ? pool : 20);
+      }
+    }
+  }
+
   void same_seed_same_traces() {
     for (const std::string recipe : {"list", "query", "rating"}) {
       const auto a = run(sample(), options(recipe, 30, 9));
@@ -372,6 +418,16 @@ class TestTeacherTraces : public QObject {
                                              << ""
                                              << "broad:50"
                                              << "offline List teacher only (not with --recipe rating)";
+    QTest::newRow("pool larger than the catalogue") << "list"
+                                                    << "itemknn"
+                                                    << ""
+                                                    << "pool:301"
+                                                    << "traces: the pool size must be 1..300";
+    QTest::newRow("k larger than the pool") << "list"
+                                            << "itemknn"
+                                            << ""
+                                            << "k:21"
+                                            << "traces: k: must be 1..the pool size (20)";
     QTest::newRow("broad lambda over 1") << "list"
                                          << "itemknn"
                                          << ""
@@ -387,9 +443,11 @@ class TestTeacherTraces : public QObject {
     rf::TraceOptions o = options(recipe.toStdString(), 5, 0, preset.toStdString());
     o.teacher = teacher.toStdString();
     o.holdout = holdout.toStdString();
-    // "broad:N" and "lambda:L" rows keep the held-out default and set the plan options instead.
+    // "broad:N", "lambda:L", "pool:N" and "k:K" rows keep the held-out default and set that option instead.
     if (holdout.startsWith("broad:")) o.broad_percent = holdout.mid(6).toInt(), o.holdout = "train";
     if (holdout.startsWith("lambda:")) o.broad_lambda = holdout.mid(7).toDouble(), o.broad_percent = 50, o.holdout = "train";
+    if (holdout.startsWith("pool:")) o.candidates = holdout.mid(5).toInt(), o.holdout = "train";
+    if (holdout.startsWith("k:")) o.k = holdout.mid(2).toInt(), o.holdout = "train";
     try {
       run(sample(), o);
       QFAIL("no error");
