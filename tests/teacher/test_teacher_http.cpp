@@ -2,9 +2,9 @@
 // on a std::thread with POSIX sockets: it answers POST /v1/chat/completions with canned completions in
 // order, good and broken, so the retry / drop bookkeeping can be counted by hand. Also URL parsing and
 // the errors for an unreachable server, a non-200 status and a reply that is not a chat completion.
-#include "data/importer.h"
 #include "support/fixtures.h"
 #include "support/suite_registry.h"
+#include "support/trace_support.h"
 #include "teacher/teacher_http.h"
 #include "teacher/teacher_traces.h"
 #include "util/error.h"
@@ -124,14 +124,7 @@ const std::string kGood =
     "<analyze user>Generous rater.</analyze user><analyze item>Well liked.</analyze item><match>Good fit.</match><rate>4</rate>";
 const std::string kBroken = "<analyze user>Generous rater.</analyze user><analyze item>Well liked.</analyze item><rate>4</rate>";
 
-const rf::Dataset& sample() {
-  static const rf::Dataset ds = [] {
-    rf::ImportOptions o;
-    o.format = "generic";
-    return rf::data_import(std::string(RECFORGE_FIXTURES_DIR) + "/../../sample_data", o);
-  }();
-  return ds;
-}
+using rf::test::sample_dataset;
 
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -213,7 +206,7 @@ class TestTeacherHttp : public QObject {
     o.teacher_model = "teacher-x";
     o.retries = 2;
     std::vector<json> traces;
-    const rf::TraceSummary s = rf::traces_generate(sample(), o, [&](const json& r) { traces.push_back(r); });
+    const rf::TraceSummary s = rf::traces_generate(sample_dataset(), o, [&](const json& r) { traces.push_back(r); });
     QCOMPARE(s.prompts, int64_t{3});
     QCOMPARE(s.accepted, int64_t{2});
     QCOMPARE(s.accepted_after_retry, int64_t{1});
@@ -283,14 +276,14 @@ class TestTeacherHttp : public QObject {
     o.teacher_model = "m";
     o.timeout_s = 5;
     try {
-      rf::traces_generate(sample(), o, [](const json&) {});
+      rf::traces_generate(sample_dataset(), o, [](const json&) {});
       QFAIL("no error");
     } catch (const rf::Error& e) {
       QVERIFY2(QString(e.what()).contains("cannot connect"), e.what());
     }
     o.teacher_model = "";
     try {
-      rf::traces_generate(sample(), o, [](const json&) {});
+      rf::traces_generate(sample_dataset(), o, [](const json&) {});
       QFAIL("no error");
     } catch (const rf::Error& e) {
       QVERIFY2(QString(e.what()).contains("--teacher-url needs --teacher-model"), e.what());

@@ -11,6 +11,7 @@
 #include "retrieval/retrieval_reward.h"
 #include "support/fixtures.h"
 #include "support/suite_registry.h"
+#include "support/trace_support.h"
 #include "teacher/recipe_prompts.h"
 #include "teacher/teacher_query.h"
 #include "teacher/teacher_traces.h"
@@ -24,30 +25,9 @@ namespace {
 
 using nlohmann::json;
 
-const rf::Dataset& sample() {
-  static const rf::Dataset ds = [] {
-    rf::ImportOptions o;
-    o.format = "generic";
-    return rf::data_import(std::string(RECFORGE_FIXTURES_DIR) + "/../../sample_data", o);
-  }();
-  return ds;
-}
-
-std::vector<json> run(const rf::Dataset& ds, rf::TraceOptions o, rf::TraceSummary* summary = nullptr) {
-  std::vector<json> out;
-  const rf::TraceSummary s = rf::traces_generate(ds, o, [&](const json& r) { out.push_back(r); });
-  if (summary) *summary = s;
-  return out;
-}
-
-rf::TraceOptions options(const std::string& recipe, int users, uint64_t seed, const std::string& preset = "") {
-  rf::TraceOptions o;
-  o.recipe = recipe;
-  o.users = users;
-  o.seed = seed;
-  o.preset = preset;
-  return o;
-}
+using rf::test::sample_dataset;
+using rf::test::trace_options;
+using rf::test::traces_collect;
 
 }  // namespace
 
@@ -71,9 +51,9 @@ class TestTeacherQuery : public QObject {
   }
 
   void query_retrieves_the_target() {
-    const rf::Dataset& ds = sample();
+    const rf::Dataset& ds = sample_dataset();
     rf::TraceSummary s;
-    const auto traces = run(ds, options("query", 50, 4, "query"), &s);
+    const auto traces = traces_collect(ds, trace_options("query", 50, 4, "query"), &s);
     rf::Bm25Index index = rf::bm25_index_build(ds);
     double ndcg_sum = 0;
     for (const auto& t : traces) {
@@ -105,7 +85,7 @@ class TestTeacherQuery : public QObject {
     io.format = "esci";
     const rf::Dataset ds = rf::data_import(rf::test::fixture_path("data/esci-sample"), io);
     rf::TraceSummary s;
-    const auto traces = run(ds, options("query", 20, 2), &s);
+    const auto traces = traces_collect(ds, trace_options("query", 20, 2), &s);
     QVERIFY(!traces.empty());
     QCOMPARE(s.parse_ok, s.written);
     rf::Bm25Index index = rf::bm25_index_build(ds);

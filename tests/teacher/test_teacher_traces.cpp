@@ -10,6 +10,7 @@
 #include "reward/reward_presets.h"
 #include "support/fixtures.h"
 #include "support/suite_registry.h"
+#include "support/trace_support.h"
 #include "teacher/recipe_prompts.h"
 #include "teacher/teacher_traces.h"
 #include "text/output_parse.h"
@@ -27,30 +28,9 @@ namespace {
 
 using nlohmann::json;
 
-const rf::Dataset& sample() {
-  static const rf::Dataset ds = [] {
-    rf::ImportOptions o;
-    o.format = "generic";
-    return rf::data_import(std::string(RECFORGE_FIXTURES_DIR) + "/../../sample_data", o);
-  }();
-  return ds;
-}
-
-std::vector<json> run(const rf::Dataset& ds, rf::TraceOptions o, rf::TraceSummary* summary = nullptr) {
-  std::vector<json> out;
-  const rf::TraceSummary s = rf::traces_generate(ds, o, [&](const json& r) { out.push_back(r); });
-  if (summary) *summary = s;
-  return out;
-}
-
-rf::TraceOptions options(const std::string& recipe, int users, uint64_t seed, const std::string& preset = "") {
-  rf::TraceOptions o;
-  o.recipe = recipe;
-  o.users = users;
-  o.seed = seed;
-  o.preset = preset;
-  return o;
-}
+using rf::test::sample_dataset;
+using rf::test::trace_options;
+using rf::test::traces_collect;
 
 std::vector<std::string> required_tags(const std::string& recipe) {
   if (recipe == "rating") return {"analyze user", "analyze item", "match", "rate"};
@@ -87,13 +67,13 @@ class TestTeacherTraces : public QObject {
     QFETCH(QString, recipe);
     QFETCH(QString, preset);
     rf::TraceSummary s;
-    const auto traces = run(sample(), options(recipe.toStdString(), 50, 1, preset.toStdString()), &s);
+    const auto traces = traces_collect(sample_dataset(), trace_options(recipe.toStdString(), 50, 1, preset.toStdString()), &s);
     QCOMPARE(traces.size(), size_t{50});
     QCOMPARE(s.written, int64_t{50});
     QCOMPARE(s.parse_ok, int64_t{50});
     std::set<std::string> users, openings;
     rf::ListCatalogue cat;
-    for (const auto& it : sample().items) {
+    for (const auto& it : sample_dataset().items) {
       cat.ids.push_back(it.id);
       cat.titles.push_back(it.title);
     }
@@ -109,7 +89,7 @@ class TestTeacherTraces : public QObject {
       QVERIFY2(tags.ok, c.c_str());
       if (recipe == "list") {
         std::vector<int32_t> pool;
-        for (const auto& id : t["candidates"]) pool.push_back(sample().item_find(id));
+        for (const auto& id : t["candidates"]) pool.push_back(sample_dataset().item_find(id));
         const rf::ListAnswer la = rf::output_parse_list(tags.tags[1].content, matcher, pool, t["k"].get<int>());
         QVERIFY2(la.ok && la.problems.empty(), c.c_str());
         QVERIFY(c.rfind("<think>", 0) == 0);
@@ -132,8 +112,8 @@ class TestTeacherTraces : public QObject {
   }
 
   void list_answer_is_the_itemknn_ranking() {
-    const rf::Dataset& ds = sample();
-    const auto traces = run(ds, options("list", 40, 2));
+    const rf::Dataset& ds = sample_dataset();
+    const auto traces = traces_collect(ds, trace_options("list", 40, 2));
     // ItemKNN fitted here on the same split, scoring the history before each trace's target.
     const rf::Split split = rf::split_leave_last_out(ds);
     auto knn = rf::recommender_create("itemknn");
@@ -191,9 +171,9 @@ class TestTeacherTraces : public QObject {
   }
 
   void rating_leads_to_the_true_rating() {
-    const rf::Dataset& ds = sample();
+    const rf::Dataset& ds = sample_dataset();
     rf::TraceSummary s;
-    const auto traces = run(ds, options("rating", 50, 3), &s);
+    const auto traces = traces_collect(ds, trace_options("rating", 50, 3), &s);
     const auto hist = rf::dataset_user_histories(ds);
     for (const auto& t : traces) {
       const int32_t u = ds.user_find(t["user"]);
@@ -215,11 +195,11 @@ class TestTeacherTraces : public QObject {
   // pick and is clearly more varied (ILAD over categories, recomputed here from the items) at some cost in
   // NDCG (the plain trace's reward terms are the reference).
   void list_plans_focused_and_broad() {
-    const rf::Dataset& ds = sample();
-    const auto plain = run(ds, options("list", 80, 4));
-    rf::TraceOptions o = options("list", 80, 4);
+    const rf::Dataset& ds = sample_dataset();
+    const auto plain = traces_collect(ds, trace_options("list", 80, 4));
+    rf::TraceOptions o = trace_options("list", 80, 4);
     o.broad_percent = 50;
-    const auto planned = run(ds, o);
+    const auto planned = traces_collect(ds, o);
     QCOMPARE(planned.size(), plain.size());
     auto ilad = [&](const json& ids) {
       std::vector<std::set<std::string>> cats;
@@ -293,10 +273,10 @@ class TestTeacherTraces : public QObject {
   void traces_are_the_trainers_prompts() {
     QFETCH(QString, recipe);
     QFETCH(int, pool);
-    rf::TraceOptions to = options(recipe.toStdString(), 25, 13);
+    rf::TraceOptions to = trace_options(recipe.toStdString(), 25, 13);
     to.candidates = pool;
     to.history_limit = 15;
-    const std::vector<json> traces = run(sample(), to);
+    const std::vector<json> traces = traces_collect(sample_dataset(), to);
     rf::RecipePromptOptions po;
     po.recipe = to.recipe;
     po.holdout = "train";
@@ -304,20 +284,20 @@ class TestTeacherTraces : public QObject {
     po.seed = 13;
     po.pool_size = pool;
     po.history_limit = 15;
-    const std::vector<rf::RecipePrompt> prompts = rf::recipe_prompts_build(sample(), rf::split_leave_last_out(sample()), po);
+    const std::vector<rf::RecipePrompt> prompts = rf::recipe_prompts_build(sample_dataset(), rf::split_leave_last_out(sample_dataset()), po);
     QCOMPARE(traces.size(), prompts.size());
     for (size_t i = 0; i < prompts.size(); ++i) {
       const rf::RecipePrompt& p = prompts[i];
       const json& t = traces[i];
-      QCOMPARE(t["user"].get<std::string>(), sample().users[static_cast<size_t>(p.user)].id);
+      QCOMPARE(t["user"].get<std::string>(), sample_dataset().users[static_cast<size_t>(p.user)].id);
       QCOMPARE(t["position"].get<int64_t>(), p.position + 1);
-      QCOMPARE(t["target"].get<std::string>(), sample().items[static_cast<size_t>(p.target)].id);
+      QCOMPARE(t["target"].get<std::string>(), sample_dataset().items[static_cast<size_t>(p.target)].id);
       QCOMPARE(t["prompt"].get<std::string>(), p.prompt);
       QCOMPARE(t["system"].get<std::string>(), p.system);
       QCOMPARE(t["prefill"].get<std::string>(), p.prefill);
       if (recipe == "list") {
         std::vector<std::string> ids;
-        for (int32_t item : p.pool) ids.push_back(sample().items[static_cast<size_t>(item)].id);
+        for (int32_t item : p.pool) ids.push_back(sample_dataset().items[static_cast<size_t>(item)].id);
         QCOMPARE(t["candidates"].get<std::vector<std::string>>(), ids);
         QCOMPARE(static_cast<int>(ids.size()), pool > 0 ? pool : 20);
       }
@@ -326,15 +306,15 @@ class TestTeacherTraces : public QObject {
 
   void same_seed_same_traces() {
     for (const std::string recipe : {"list", "query", "rating"}) {
-      const auto a = run(sample(), options(recipe, 30, 9));
-      const auto b = run(sample(), options(recipe, 30, 9));
+      const auto a = traces_collect(sample_dataset(), trace_options(recipe, 30, 9));
+      const auto b = traces_collect(sample_dataset(), trace_options(recipe, 30, 9));
       QCOMPARE(json(a).dump(), json(b).dump());
-      const auto c = run(sample(), options(recipe, 30, 10));
+      const auto c = traces_collect(sample_dataset(), trace_options(recipe, 30, 10));
       QVERIFY(json(a).dump() != json(c).dump());
     }
     // A user's trace does not depend on which other users were drawn: all users vs a sample of them.
-    const auto all = run(sample(), options("rating", 0, 5));
-    const auto some = run(sample(), options("rating", 20, 5));
+    const auto all = traces_collect(sample_dataset(), trace_options("rating", 0, 5));
+    const auto some = traces_collect(sample_dataset(), trace_options("rating", 20, 5));
     QVERIFY(all.size() > some.size());
     for (const auto& t : some) {
       const auto it = std::find_if(all.begin(), all.end(), [&](const json& x) { return x["user"] == t["user"]; });
@@ -349,7 +329,7 @@ class TestTeacherTraces : public QObject {
     rf::ImportOptions io;
     io.format = "generic";
     const rf::Dataset ds = rf::data_import(rf::test::fixture_path("data/eval-mini"), io);
-    const auto traces = run(ds, options("rating", 0, 0));
+    const auto traces = traces_collect(ds, trace_options("rating", 0, 0));
     std::map<std::string, json> by_user;
     for (const auto& t : traces) by_user[t["user"]] = t;
     QCOMPARE(by_user["u1"]["target"].get<std::string>(), std::string("B"));
@@ -358,17 +338,17 @@ class TestTeacherTraces : public QObject {
     QCOMPARE(by_user["u4"]["target"].get<std::string>(), std::string("F"));
     QCOMPARE(by_user["u4"]["answer"].get<double>(), 4.0);
     // The test holdout is the last interaction, as `recforge-cli prompt` holds out.
-    rf::TraceOptions o = options("rating", 0, 0);
+    rf::TraceOptions o = trace_options("rating", 0, 0);
     o.holdout = "test";
-    for (const auto& t : run(ds, o))
+    for (const auto& t : traces_collect(ds, o))
       if (t["user"] == "u1") QCOMPARE(t["target"].get<std::string>(), std::string("D"));
   }
 
   void sasrec_teacher() {
-    rf::TraceOptions o = options("list", 5, 1);
+    rf::TraceOptions o = trace_options("list", 5, 1);
     o.teacher = "sasrec";
     o.teacher_params = {{"epochs", 1}, {"eval_every", 0}, {"hidden", 16}};
-    const auto traces = run(sample(), o);
+    const auto traces = traces_collect(sample_dataset(), o);
     QCOMPARE(traces.size(), size_t{5});
     for (const auto& t : traces) {
       QCOMPARE(t["teacher"].get<std::string>(), std::string("sasrec"));
@@ -440,7 +420,7 @@ class TestTeacherTraces : public QObject {
     QFETCH(QString, preset);
     QFETCH(QString, holdout);
     QFETCH(QString, message);
-    rf::TraceOptions o = options(recipe.toStdString(), 5, 0, preset.toStdString());
+    rf::TraceOptions o = trace_options(recipe.toStdString(), 5, 0, preset.toStdString());
     o.teacher = teacher.toStdString();
     o.holdout = holdout.toStdString();
     // "broad:N", "lambda:L", "pool:N" and "k:K" rows keep the held-out default and set that option instead.
@@ -449,7 +429,7 @@ class TestTeacherTraces : public QObject {
     if (holdout.startsWith("pool:")) o.candidates = holdout.mid(5).toInt(), o.holdout = "train";
     if (holdout.startsWith("k:")) o.k = holdout.mid(2).toInt(), o.holdout = "train";
     try {
-      run(sample(), o);
+      traces_collect(sample_dataset(), o);
       QFAIL("no error");
     } catch (const rf::Error& e) {
       QVERIFY2(QString(e.what()).contains(message), e.what());
@@ -468,14 +448,14 @@ class TestTeacherTraces : public QObject {
     const int32_t u = rf::dataset_user_get_or_add(ds, "u");
     for (int32_t i = 0; i < 4; ++i) ds.interactions.push_back(rf::Interaction{u, i, i, NAN, "", ""});
     try {
-      run(ds, options("rating", 0, 0));
+      traces_collect(ds, trace_options("rating", 0, 0));
       QFAIL("no error");
     } catch (const rf::Error& e) {
       QVERIFY2(QString(e.what()).contains("needs rated interactions; dataset 'unrated' has no ratings"), e.what());
     }
     // The list recipe works on it (a pool of 4 = everything but... too few unseen items: a clear error).
     try {
-      run(ds, options("list", 0, 0));
+      traces_collect(ds, trace_options("list", 0, 0));
       QFAIL("no error");
     } catch (const rf::Error& e) {
       QVERIFY2(!QString(e.what()).isEmpty(), e.what());
