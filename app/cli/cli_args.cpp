@@ -125,4 +125,22 @@ std::vector<long long> cli_parse_id_list(const std::string& text, const std::str
   return ids;
 }
 
+int cli_actions_run(const std::string& command, const char* usage, const std::vector<CliAction>& actions, int argc, char** argv) {
+  if (argc < 1) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  const std::string what = argv[0];
+  if (what == "--help" || what == "-h") {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  std::string names;
+  for (size_t i = 0; i < actions.size(); ++i) {
+    if (actions[i].name == what) return actions[i].run(argc - 1, argv + 1);
+    names += (i == 0 ? "" : i + 1 == actions.size() ? " or " : ", ") + actions[i].name;
+  }
+  throw Error(command + ": unknown action '" + what + "' (expected " + names + ")");
+}
+
 }  // namespace rf::cli

@@ -2,6 +2,7 @@
 // boolean `--flag`s, declared up front so `--help` is generated and unknown options are errors.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,5 +46,14 @@ class CliArgs {
 
 // "1,2,3" -> {1, 2, 3}; throws rf::Error naming the option on a bad number.
 std::vector<long long> cli_parse_id_list(const std::string& text, const std::string& option_name);
+
+// Commands with actions (`recforge-cli data import ...`, `recforge-cli bench grpo ...`): runs the action
+// argv[0] names with the arguments after it. No action prints `usage` on stderr (exit code 2), --help on
+// stdout; an unknown one throws rf::Error "<command>: unknown action 'x' (expected a, b or c)".
+struct CliAction {
+  std::string name;
+  std::function<int(int, char**)> run;
+};
+int cli_actions_run(const std::string& command, const char* usage, const std::vector<CliAction>& actions, int argc, char** argv);
 
 }  // namespace rf::cli

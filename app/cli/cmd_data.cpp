@@ -139,21 +139,13 @@ int cmd_data(int argc, char** argv) {
       "  stats      counts, sparsity, history lengths, popularity, ratings, categories, time range\n"
       "  show-user  one user's profile and time-ordered history\n\n"
       "'recforge-cli data <what> --help' describes the options.\n";
-  if (argc < 1) {
-    std::fputs(usage, stderr);
-    return 2;
-  }
-  const std::string what = argv[0];
-  if (what == "--help" || what == "-h") {
-    std::fputs(usage, stdout);
-    return 0;
-  }
-  if (what == "import") return data_import_cmd(argc - 1, argv + 1);
-  if (what == "list") return data_list_cmd(argc - 1, argv + 1);
-  if (what == "delete") return data_delete_cmd(argc - 1, argv + 1);
-  if (what == "stats") return data_stats_cmd(argc - 1, argv + 1);
-  if (what == "show-user") return data_show_user_cmd(argc - 1, argv + 1);
-  throw Error("recforge-cli data: unknown action '" + what + "' (expected import, list, delete, stats or show-user)");
+  return cli_actions_run("recforge-cli data", usage,
+                         {{"import", data_import_cmd},
+                          {"list", data_list_cmd},
+                          {"delete", data_delete_cmd},
+                          {"stats", data_stats_cmd},
+                          {"show-user", data_show_user_cmd}},
+                         argc, argv);
 }
 
 }  // namespace rf::cli
