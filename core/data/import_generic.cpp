@@ -33,6 +33,19 @@ json parse_object(const std::string& file, int64_t ln, std::string_view line) {
   return j;
 }
 
+// Calls fn(line_number, object) for each non-blank line of a JSON-lines text; a line that is not one
+// JSON object fails with its file and line.
+template <typename Fn>
+void jsonl_objects_each(const std::string& text, const std::string& file, Fn&& fn) {
+  LineReader lines(text);
+  std::string_view line;
+  while (lines.next(line)) {
+    const int64_t ln = lines.line_number();
+    if (text_trim(line).empty()) continue;
+    fn(ln, parse_object(file, ln, line));
+  }
+}
+
 // Ids may be written as strings or integers.
 std::string id_of(const std::string& file, int64_t ln, const json& j, const char* key) {
   auto it = j.find(key);
@@ -67,12 +80,7 @@ void add_item(Dataset& ds, IdIndex& index, Item item, const std::string& file, i
 
 void read_items_jsonl(Dataset& ds, IdIndex& index, const std::string& file) {
   const std::string text = source_read(file, "one JSON object per line: id, title, categories, ...");
-  LineReader lines(text);
-  std::string_view line;
-  while (lines.next(line)) {
-    const int64_t ln = lines.line_number();
-    if (text_trim(line).empty()) continue;
-    const json j = parse_object(file, ln, line);
+  jsonl_objects_each(text, file, [&](int64_t ln, const json& j) {
     Item item;
     item.id = id_of(file, ln, j, "id");
     for (const auto& [key, v] : j.items()) {
@@ -92,7 +100,7 @@ void read_items_jsonl(Dataset& ds, IdIndex& index, const std::string& file) {
       }
     }
     add_item(ds, index, std::move(item), file, ln, "id");
-  }
+  });
 }
 
 void split_list(std::string_view s, std::vector<std::string>& out) {
@@ -156,17 +164,12 @@ void read_users(Dataset& ds, IdIndex& index, const std::string& file) {
     }
     return;
   }
-  LineReader lines(text);
-  std::string_view line;
-  while (lines.next(line)) {
-    const int64_t ln = lines.line_number();
-    if (text_trim(line).empty()) continue;
-    const json j = parse_object(file, ln, line);
+  jsonl_objects_each(text, file, [&](int64_t ln, const json& j) {
     User user;
     user.id = id_of(file, ln, j, "id");
     if (auto it = j.find("profile"); it != j.end()) user.profile = string_of(file, ln, *it, "profile");
     add_user(ds, index, std::move(user), file, ln);
-  }
+  });
 }
 
 struct InteractionLookup {
@@ -220,12 +223,7 @@ void read_interactions_csv(InteractionLookup& look, const std::string& file) {
 
 void read_interactions_jsonl(InteractionLookup& look, const std::string& file) {
   const std::string text = source_read(file, "one JSON object per line: user, item, time[, rating, review, label]");
-  LineReader lines(text);
-  std::string_view line;
-  while (lines.next(line)) {
-    const int64_t ln = lines.line_number();
-    if (text_trim(line).empty()) continue;
-    const json j = parse_object(file, ln, line);
+  jsonl_objects_each(text, file, [&](int64_t ln, const json& j) {
     Interaction x;
     x.user = look.user(file, ln, id_of(file, ln, j, "user"));
     x.item = look.item(file, ln, id_of(file, ln, j, "item"));
@@ -244,7 +242,7 @@ void read_interactions_jsonl(InteractionLookup& look, const std::string& file) {
       x.label = r->is_number_integer() ? std::to_string(r->get<int64_t>()) : string_of(file, ln, *r, "label");
     }
     look.ds.interactions.push_back(std::move(x));
-  }
+  });
 }
 
 }  // namespace
