@@ -12,6 +12,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <set>
 
 namespace rf {
 
@@ -64,8 +65,19 @@ RunResumePoint run_resume_point(RunContext& rc) {
 
 void run_checkpoints_prune(RunContext& rc, int limit) {
   if (limit <= 0) return;
-  const std::vector<std::string> removed = checkpoint_dirs_prune(run_checkpoints_dir(rc.project_dir, rc.run), limit);
   SqliteDb db = run_store_open(rc.writer->path(), false);
+  // A checkpoint another run starts from (its model.path) stays: that run's resume and, with LoRA, its
+  // reference model need it.
+  std::set<std::string> spare;
+  for (const RunRecord& r : run_store_runs(db)) {
+    if (r.id == rc.run) continue;
+    const nlohmann::json model = r.config.is_object() ? r.config.value("model", nlohmann::json()) : nlohmann::json();
+    if (model.is_object() && model.contains("path") && model["path"].is_string()) {
+      const std::string p = model["path"].get<std::string>();
+      if (!p.empty()) spare.insert(p);  // as run_model_source_dir reads it
+    }
+  }
+  const std::vector<std::string> removed = checkpoint_dirs_prune(run_checkpoints_dir(rc.project_dir, rc.run), limit, spare);
   bool forgot = false;
   for (const CheckpointRow& c : run_store_checkpoints(db, rc.run))
     if (!std::filesystem::exists(c.path)) {

@@ -27,7 +27,7 @@ void checkpoint_dir_write(const std::string& dir, const std::function<void(const
   }
 }
 
-std::vector<std::string> checkpoint_dirs_prune(const std::string& root, int keep) {
+std::vector<std::string> checkpoint_dirs_prune(const std::string& root, int keep, const std::set<std::string>& spare) {
   std::vector<std::string> removed;
   std::error_code ec;
   if (keep <= 0 || !fs::is_directory(root, ec)) return removed;
@@ -43,7 +43,10 @@ std::vector<std::string> checkpoint_dirs_prune(const std::string& root, int keep
   }
   std::sort(found.begin(), found.end());
   const size_t drop = found.size() > static_cast<size_t>(keep) ? found.size() - static_cast<size_t>(keep) : 0;
+  std::set<std::string> spared;
+  for (const std::string& p : spare) spared.insert(fs::weakly_canonical(p, ec).string());
   for (size_t i = 0; i < drop; ++i) {
+    if (spared.count(fs::weakly_canonical(found[i].second, ec).string())) continue;
     fs::remove_all(found[i].second, ec);
     if (!ec) removed.push_back(found[i].second.string());
   }

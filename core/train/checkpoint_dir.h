@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,10 @@ void checkpoint_dir_write(const std::string& dir, const std::function<void(const
 
 // save_total_limit: removes the committed "checkpoint-<step>" folders of `root` beyond the `keep` with the
 // highest steps (a run's steps only grow, so these are its newest); returns the removed paths, lowest step
-// first. Other entries of `root` (".tmp" / ".old" folders, other names) are left alone; keep <= 0 removes
-// nothing. The caller records the newest checkpoint before pruning, so a crash never leaves no checkpoint.
-std::vector<std::string> checkpoint_dirs_prune(const std::string& root, int keep);
+// first. Folders in `spare` (as written or as the same canonical path: another run's model, say) stay
+// besides those. Other entries of `root` (".tmp" / ".old" folders, other names) are left alone; keep <= 0
+// removes nothing. The caller records the newest checkpoint before pruning, so a crash never leaves none.
+std::vector<std::string> checkpoint_dirs_prune(const std::string& root, int keep, const std::set<std::string>& spare = {});
 
 // Copies each existing file of `files` into `dir` (tokenizer.json, tokenizer_config.json, ...); missing ones are skipped.
 void checkpoint_copy_files(const std::vector<std::string>& files, const std::string& dir);

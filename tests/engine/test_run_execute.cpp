@@ -416,6 +416,31 @@ class TestRunExecute : public QObject {
     QCOMPARE(rf::run_store_integrity_check(d), std::string("ok"));
   }
 
+  // A checkpoint another run starts from stays under save_total_limit: here a GRPO run is created from
+  // the SFT run's step-4 checkpoint while the SFT run goes on with a limit of 1.
+  void save_total_limit_spares_another_runs_model() {
+    rf::RunConfig c = sft_config(8);
+    c.sft.save_total_limit = 1;
+    const int64_t sft = rf::run_create(project_, c);
+    const std::string ck4 = (fs::path(rf::run_checkpoints_dir(project_, sft)) / "checkpoint-4").string();
+    rf::RunHooks hooks;
+    hooks.on_step = [&](const rf::RunProgress& p) {
+      if (p.step != 4) return;
+      rf::RunConfig g = rf::test::sample_grpo_config(2, 0);
+      g.model.source = "hf";
+      g.model.path = ck4;
+      rf::run_create(project_, g);
+    };
+    rf::RunControl control;
+    QCOMPARE(rf::run_execute(project_, sft, &control, hooks, quiet_options()).status, std::string("finished"));
+    rf::SqliteDb d = db();
+    std::vector<int64_t> recorded;
+    for (const auto& r : rf::run_store_checkpoints(d, sft)) recorded.push_back(r.step);
+    QCOMPARE(recorded, (std::vector<int64_t>{4, 8}));
+    QVERIFY(fs::is_regular_file(fs::path(ck4) / "trainer_state.json"));
+    QVERIFY(!fs::exists(fs::path(rf::run_checkpoints_dir(project_, sft)) / "checkpoint-6"));
+  }
+
   // An SFT run cut (as by a crash) at step 5, after its step-4 checkpoint, resumes from step 4: steps 5..8
   // have the straight run's losses, each step is recorded once, and the store stays whole.
   // constrain_answer: once the prompt's prefill has opened the answer (the test model is too small to get

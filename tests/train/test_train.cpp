@@ -23,6 +23,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 using rf::test::fixture_json;
 using rf::test::fixture_path;
@@ -493,19 +494,28 @@ class TestTrain : public QObject {
   // checkpoint-9), removes the rest, and never touches half-written (.tmp / .old) or foreign folders.
   void checkpoint_prune_keeps_the_newest_data() {
     QTest::addColumn<int>("keep");
+    QTest::addColumn<QStringList>("spare");
     QTest::addColumn<QStringList>("left");
     QTest::addColumn<QStringList>("removed");
     const QString all = "checkpoint-2 checkpoint-9 checkpoint-10 checkpoint-11.tmp checkpoint-8.old checkpoint-best model";
-    QTest::newRow("keep 0: everything stays") << 0 << all.split(' ') << QStringList{};
-    QTest::newRow("keep 1") << 1 << QString("checkpoint-10 checkpoint-11.tmp checkpoint-8.old checkpoint-best model").split(' ')
+    QTest::newRow("keep 0: everything stays") << 0 << QStringList{} << all.split(' ') << QStringList{};
+    QTest::newRow("keep 1") << 1 << QStringList{} << QString("checkpoint-10 checkpoint-11.tmp checkpoint-8.old checkpoint-best model").split(' ')
                             << QStringList{"checkpoint-2", "checkpoint-9"};
-    QTest::newRow("keep 2") << 2 << QString("checkpoint-9 checkpoint-10 checkpoint-11.tmp checkpoint-8.old checkpoint-best model").split(' ')
+    QTest::newRow("keep 2") << 2 << QStringList{} << QString("checkpoint-9 checkpoint-10 checkpoint-11.tmp checkpoint-8.old checkpoint-best model").split(' ')
                             << QStringList{"checkpoint-2"};
-    QTest::newRow("keep more than there are") << 5 << all.split(' ') << QStringList{};
+    QTest::newRow("keep more than there are") << 5 << QStringList{} << all.split(' ') << QStringList{};
+    // Another run's model: spared besides the newest, whether named with a trailing slash or through "..".
+    QTest::newRow("keep 1, checkpoint-2 spared") << 1 << QStringList{"checkpoint-2/"}
+                                                 << QString("checkpoint-2 checkpoint-10 checkpoint-11.tmp checkpoint-8.old checkpoint-best model").split(' ')
+                                                 << QStringList{"checkpoint-9"};
+    QTest::newRow("keep 1, checkpoint-9 spared") << 1 << QStringList{"model/../checkpoint-9"}
+                                                 << QString("checkpoint-9 checkpoint-10 checkpoint-11.tmp checkpoint-8.old checkpoint-best model").split(' ')
+                                                 << QStringList{"checkpoint-2"};
   }
 
   void checkpoint_prune_keeps_the_newest() {
     QFETCH(int, keep);
+    QFETCH(QStringList, spare);
     QFETCH(QStringList, left);
     QFETCH(QStringList, removed);
     QTemporaryDir dir;
@@ -516,7 +526,9 @@ class TestTrain : public QObject {
     }
     std::vector<std::string> expect_removed;
     for (const QString& r : removed) expect_removed.push_back((root / r.toStdString()).string());
-    QCOMPARE(rf::checkpoint_dirs_prune(root.string(), keep), expect_removed);
+    std::set<std::string> spared;
+    for (const QString& p : spare) spared.insert((root / p.toStdString()).string());
+    QCOMPARE(rf::checkpoint_dirs_prune(root.string(), keep, spared), expect_removed);
     QStringList now;
     for (const auto& e : std::filesystem::directory_iterator(root)) now << QString::fromStdString(e.path().filename().string());
     now.sort();
