@@ -488,10 +488,11 @@ class TestTrain : public QObject {
     QVERIFY(!opt.state(1).exp_avg.defined());
   }
 
-  // --- schedules -----------------------------------------------------------------------------------
+  // --- checkpoint folders ----------------------------------------------------------------------------
 
   // save_total_limit: keeps the `keep` highest steps (by number, not by name: checkpoint-10 is newer than
-  // checkpoint-9), removes the rest, and never touches half-written (.tmp / .old) or foreign folders.
+  // checkpoint-9), removes the rest but those spared (another run's model), and never touches half-written
+  // (.tmp / .old) or foreign folders.
   void checkpoint_prune_keeps_the_newest_data() {
     QTest::addColumn<int>("keep");
     QTest::addColumn<QStringList>("spare");
@@ -536,6 +537,8 @@ class TestTrain : public QObject {
     QCOMPARE(now, left);
     QVERIFY(rf::checkpoint_dirs_prune((root / "missing").string(), 1).empty());
   }
+
+  // --- schedules -----------------------------------------------------------------------------------
 
   void lr_schedules_data() {
     QTest::addColumn<QString>("kind");
