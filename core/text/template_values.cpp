@@ -40,42 +40,20 @@ std::string python_repr_string(const std::string& s) {
   return out;
 }
 
-void python_repr(const json& v, std::string& out) {
-  if (v.is_string()) {
-    out += python_repr_string(v.get_ref<const std::string&>());
-  } else if (v.is_array()) {
-    out += '[';
-    bool first = true;
-    for (const auto& x : v) {
-      if (!first) out += ", ";
-      first = false;
-      python_repr(x, out);
-    }
-    out += ']';
-  } else if (v.is_object()) {
-    out += '{';
-    bool first = true;
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      if (!first) out += ", ";
-      first = false;
-      out += python_repr_string(it.key());
-      out += ": ";
-      python_repr(it.value(), out);
-    }
-    out += '}';
-  } else {
-    out += value_to_string(v);
-  }
-}
-
-void dump_compact(const json& v, std::string& out) {
+// Lists and objects with ", " and ": " between their parts, as Python's repr() writes them (python: quotes
+// as Python picks them, True / None) or as compact JSON (tojson).
+void write_nested(const json& v, bool python, std::string& out) {
+  auto write_leaf = [&](const json& x) {
+    if (python) out += x.is_string() ? python_repr_string(x.get_ref<const std::string&>()) : value_to_string(x);
+    else out += x.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
   if (v.is_array()) {
     out += '[';
     bool first = true;
     for (const auto& x : v) {
       if (!first) out += ", ";
       first = false;
-      dump_compact(x, out);
+      write_nested(x, python, out);
     }
     out += ']';
   } else if (v.is_object()) {
@@ -84,13 +62,13 @@ void dump_compact(const json& v, std::string& out) {
     for (auto it = v.begin(); it != v.end(); ++it) {
       if (!first) out += ", ";
       first = false;
-      out += json(it.key()).dump(-1, ' ', false, json::error_handler_t::replace);
+      write_leaf(json(it.key()));
       out += ": ";
-      dump_compact(it.value(), out);
+      write_nested(it.value(), python, out);
     }
     out += '}';
   } else {
-    out += v.dump(-1, ' ', false, json::error_handler_t::replace);
+    write_leaf(v);
   }
 }
 
@@ -135,7 +113,7 @@ std::string value_to_string(const json& v) {
     case json::value_t::array:
     case json::value_t::object: {
       std::string out;
-      python_repr(v, out);
+      write_nested(v, true, out);
       return out;
     }
     default: return "";
@@ -270,7 +248,7 @@ int64_t utf8_length(const std::string& s) {
 std::string json_dump(const json& v, int indent) {
   if (indent >= 0) return v.dump(indent, ' ', false, json::error_handler_t::replace);
   std::string out;
-  dump_compact(v, out);
+  write_nested(v, false, out);
   return out;
 }
 
