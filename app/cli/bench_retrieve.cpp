@@ -38,15 +38,6 @@ std::vector<std::string> split_words(const std::string& s) {
   return out;
 }
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 // A query a model might write for an item like `title`: 3-8 of its words, plain (60%), with AND
 // (15%), grouped OR + AND (10%), with an exclusion taken from another title (10%), or a quoted phrase (5%).
 std::string query_make(const std::string& title, const std::string& other_title, std::mt19937_64& rng) {
@@ -124,7 +115,7 @@ int bench_retrieve(int argc, char** argv) {
   if (ds.items.empty()) throw Error("bench retrieve: " + args.get("data") + " has no items");
 
   Bm25Options bo;
-  bo.fields = split_list(args.get("fields"));
+  bo.fields = cli_split_list(args.get("fields"));
   bo.tokenizer = args.get("tokenizer");
   bo.builtin_bm25 = args.flag("builtin-bm25");
   t0 = Clock::now();

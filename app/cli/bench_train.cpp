@@ -35,7 +35,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <numeric>
-#include <sstream>
 #include <thread>
 
 namespace rf::cli {
@@ -48,15 +47,6 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 void sync(const at::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize(d.index() < 0 ? 0 : d.index());
-}
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
 }
 
 // fp32 matmul peak: repeated (n x n) @ (n x n) for about `seconds`, GFLOP/s = 2 n^3 / time.
@@ -160,7 +150,7 @@ int bench_train(int argc, char** argv) {
     LoraConfig lc;
     lc.rank = rank;
     lc.alpha = args.has("lora-alpha") ? args.get_double("lora-alpha") : 2.0 * rank;
-    lc.target_modules = split_list(args.get("lora-targets"));
+    lc.target_modules = cli_split_list(args.get("lora-targets"));
     lora_attach(*model, lc, seed);
     params = lora_parameters(*model);
     for (const auto& [n, t] : params) lora_params += t.numel();
@@ -250,7 +240,7 @@ int bench_train(int argc, char** argv) {
   j["trainable_params"] = rank > 0 ? lora_params : total_params;
   if (rank > 0) {
     j["lora_rank"] = rank;
-    j["lora_targets"] = split_list(args.get("lora-targets"));
+    j["lora_targets"] = cli_split_list(args.get("lora-targets"));
   }
   j["batch"] = B;
   j["seq_len"] = T;

@@ -107,6 +107,15 @@ std::string CliArgs::help_text() const {
   return out.str();
 }
 
+std::vector<std::string> cli_split_list(const std::string& text) {
+  std::vector<std::string> parts;
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, ','))
+    if (!part.empty()) parts.push_back(part);
+  return parts;
+}
+
 std::vector<long long> cli_parse_id_list(const std::string& text, const std::string& option_name) {
   std::vector<long long> ids;
   std::stringstream ss(text);

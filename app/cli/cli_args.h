@@ -44,6 +44,9 @@ class CliArgs {
   std::vector<std::string> positional_;
 };
 
+// "a,b,,c" -> {"a", "b", "c"}: a comma-separated option value, empty parts dropped.
+std::vector<std::string> cli_split_list(const std::string& text);
+
 // "1,2,3" -> {1, 2, 3}; throws rf::Error naming the option on a bad number.
 std::vector<long long> cli_parse_id_list(const std::string& text, const std::string& option_name);
 

@@ -11,20 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <sstream>
 
 namespace rf::cli {
 
 namespace {
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 std::string joined(const std::vector<std::string>& v) {
   std::string s;
@@ -70,7 +60,7 @@ int cmd_retrieve(int argc, char** argv) {
   io.format = args.get("format");
   const Dataset ds = dataset_open(args.get("data"), args.get_or("dataset", ""), io);
   Bm25Options bo;
-  bo.fields = split_list(args.get("fields"));
+  bo.fields = cli_split_list(args.get("fields"));
   bo.tokenizer = args.get("tokenizer");
   Bm25Index index = bm25_index_build(ds, bo);
   QueryParseOptions po;

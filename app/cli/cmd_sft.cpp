@@ -20,20 +20,10 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <sstream>
 
 namespace rf::cli {
 
 namespace {
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 nlohmann::json json_number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
@@ -133,7 +123,7 @@ int cmd_sft(int argc, char** argv) {
     LoraConfig lc;
     lc.rank = rank;
     lc.alpha = args.has("lora-alpha") ? args.get_double("lora-alpha") : 2.0 * static_cast<double>(rank);
-    lc.target_modules = split_commas(args.get("lora-targets"));
+    lc.target_modules = cli_split_list(args.get("lora-targets"));
     lora_attach(*model, lc, o.seed);
     o.lora = true;
     o.base_model_name_or_path = model_dir;

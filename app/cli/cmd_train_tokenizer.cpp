@@ -11,20 +11,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <sstream>
 
 namespace rf::cli {
 
 namespace {
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> parts;
-  std::stringstream ss(text);
-  std::string part;
-  while (std::getline(ss, part, ','))
-    if (!part.empty()) parts.push_back(part);
-  return parts;
-}
 
 }  // namespace
 
@@ -40,14 +30,14 @@ int cmd_train_tokenizer(int argc, char** argv) {
                 {"eos", "TOKEN", "eos_token for tokenizer_config.json (default: <|endoftext|> or the first special)", ""},
                 {"out", "DIR", "output folder (created if needed)", ""}});
   if (!args.parse(argc, argv)) return 0;
-  const std::vector<std::string> inputs = split_list(args.get("input"));
+  const std::vector<std::string> inputs = cli_split_list(args.get("input"));
   if (inputs.empty()) throw Error("recforge-cli train-tokenizer: --input names no file");
   const std::string out_dir = args.get("out");
 
   BpeTrainerOptions options;
   options.vocab_size = args.get_int("vocab-size");
   options.min_frequency = args.get_int("min-frequency");
-  if (!args.flag("no-special")) options.special_tokens = split_list(args.get("special"));
+  if (!args.flag("no-special")) options.special_tokens = cli_split_list(args.get("special"));
   options.eos_token = args.get_or("eos", "");
 
   const auto start = std::chrono::steady_clock::now();

@@ -22,22 +22,6 @@ namespace {
 
 using nlohmann::json;
 
-// One JSON object per line; a Python literal (the 2014 metadata's form) gets its own explanation.
-json parse_line(const std::string& file, int64_t ln, std::string_view line) {
-  source_check_utf8_json(file, ln, line);
-  const std::string_view t = text_trim(line);
-  if (t.size() >= 2 && t[0] == '{' && t[1] == '\'') {
-    data_fail(file, ln, "",
-              "this line is a Python literal (single quotes), not JSON; convert the file first, e.g. "
-              "python3 -c \"import ast,json,sys; [print(json.dumps(ast.literal_eval(l))) for l in sys.stdin]\" "
-              "< in.json > out.jsonl");
-  }
-  json j = json::parse(t.begin(), t.end(), nullptr, false);
-  if (j.is_discarded()) data_fail(file, ln, "", "not valid JSON (expected one JSON object per line)");
-  if (!j.is_object()) data_fail(file, ln, "", "expected a JSON object, found " + std::string(j.type_name()));
-  return j;
-}
-
 // A string or a number as text ("" for null or missing); other types are an error naming the key.
 std::string text_of(const std::string& file, int64_t ln, const json& obj, const char* key) {
   auto it = obj.find(key);
@@ -85,18 +69,13 @@ std::string joined_text(const json& obj, const char* key) {
 
 void read_meta(Dataset& ds, IdIndex& items, const std::string& file) {
   const std::string text = source_read(file, "Amazon metadata JSON lines");
-  LineReader lines(text);
-  std::string_view line;
-  while (lines.next(line)) {
-    const int64_t ln = lines.line_number();
-    if (text_trim(line).empty()) continue;
-    const json j = parse_line(file, ln, line);
+  jsonl_objects_each(text, file, [&](int64_t ln, const json& j) {
     const char* id_key = first_key(j, {"parent_asin", "asin"});
     if (!id_key) data_fail(file, ln, "asin", "missing (expected asin or parent_asin)");
     Item item;
     item.id = std::string(text_trim(text_of(file, ln, j, id_key)));
     if (item.id.empty()) data_fail(file, ln, id_key, "is empty");
-    if (items.contains(item.id)) continue;  // repeated product lines (2018 metadata)
+    if (items.contains(item.id)) return;  // repeated product lines (2018 metadata)
     item.title = std::string(text_trim(text_of(file, ln, j, "title")));
     for (const char* key : {"categories", "category"}) {
       auto it = j.find(key);
@@ -119,19 +98,14 @@ void read_meta(Dataset& ds, IdIndex& items, const std::string& file) {
     }
     const std::string id = item.id;
     items.insert(id, dataset_add_item(ds, std::move(item)));
-  }
+  });
 }
 
 void read_reviews(Dataset& ds, IdIndex& items, const std::string& file) {
   const std::string text = source_read(file, "Amazon reviews JSON lines");
   ds.interactions.reserve(text.size() / 600);
   IdIndex users;
-  LineReader lines(text);
-  std::string_view line;
-  while (lines.next(line)) {
-    const int64_t ln = lines.line_number();
-    if (text_trim(line).empty()) continue;
-    const json j = parse_line(file, ln, line);
+  jsonl_objects_each(text, file, [&](int64_t ln, const json& j) {
     const char* user_key = first_key(j, {"reviewerID", "user_id"});
     if (!user_key) data_fail(file, ln, "reviewerID", "missing (expected reviewerID, or user_id in the 2023 form)");
     const char* item_key = first_key(j, {"parent_asin", "asin"});
@@ -163,7 +137,7 @@ void read_reviews(Dataset& ds, IdIndex& items, const std::string& file) {
     x.time = std::string_view(time_key) == "timestamp" ? static_cast<int64_t>(t) / 1000 : static_cast<int64_t>(t);
     x.review = text_of(file, ln, j, j.contains("reviewText") ? "reviewText" : "text");
     ds.interactions.push_back(std::move(x));
-  }
+  });
 }
 
 }  // namespace

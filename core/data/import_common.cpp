@@ -2,9 +2,12 @@
 #include "data/import_common.h"
 
 #include "data/import_progress.h"
+#include "data/line_reader.h"
 #include "data/text_checks.h"
 #include "util/error.h"
 #include "util/file_io.h"
+
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <system_error>
@@ -24,6 +27,36 @@ void data_fail(std::string_view file, int64_t line, std::string_view field, cons
   }
   msg += problem;
   throw Error(msg);
+}
+
+namespace {
+
+nlohmann::json json_line_parse(const std::string& file, int64_t ln, std::string_view line) {
+  source_check_utf8_json(file, ln, line);
+  const std::string_view t = text_trim(line);
+  if (t.size() >= 2 && t[0] == '{' && t[1] == '\'') {
+    data_fail(file, ln, "",
+              "this line is a Python literal (single quotes), not JSON; convert the file first, e.g. "
+              "python3 -c \"import ast,json,sys; [print(json.dumps(ast.literal_eval(l))) for l in sys.stdin]\" "
+              "< in.json > out.jsonl");
+  }
+  nlohmann::json j = nlohmann::json::parse(t.begin(), t.end(), nullptr, false);
+  if (j.is_discarded()) data_fail(file, ln, "", "not valid JSON (expected one JSON object per line)");
+  if (!j.is_object()) data_fail(file, ln, "", std::string("expected a JSON object, found ") + j.type_name());
+  return j;
+}
+
+}  // namespace
+
+void jsonl_objects_each(const std::string& text, const std::string& file,
+                        const std::function<void(int64_t, const nlohmann::json&)>& fn) {
+  LineReader lines(text);
+  std::string_view line;
+  while (lines.next(line)) {
+    const int64_t ln = lines.line_number();
+    if (text_trim(line).empty()) continue;
+    fn(ln, json_line_parse(file, ln, line));
+  }
 }
 
 std::string source_read(const std::string& path, const std::string& expected) {

@@ -6,7 +6,10 @@
 #include "data/dataset.h"
 #include "data/id_index.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +31,12 @@ void source_check_utf8(std::string_view file, int64_t line, std::string_view fie
 // The same for one JSON line; the field named is the key whose value holds the bad byte (found by
 // looking back for `"key":`), so the message says which field to fix without parsing invalid text.
 void source_check_utf8_json(std::string_view file, int64_t line, std::string_view text);
+
+// Calls fn(line_number, object) for each non-blank line of a JSON-lines text. A line that is not valid
+// UTF-8, not valid JSON or not one JSON object fails with its file and line; a Python literal (the 2014
+// Amazon metadata's form, `{'asin': ...}`) gets a message saying how to convert the file.
+void jsonl_objects_each(const std::string& text, const std::string& file,
+                        const std::function<void(int64_t, const nlohmann::json&)>& fn);
 
 // Whole-field parsers (surrounding spaces allowed) that throw "... field 'x': 'text' is not ..." errors.
 int64_t field_int(std::string_view file, int64_t line, std::string_view field, std::string_view text);

@@ -11,7 +11,6 @@
 
 #include "data/csv_reader.h"
 #include "data/import_common.h"
-#include "data/line_reader.h"
 #include "data/text_checks.h"
 #include "util/error.h"
 
@@ -24,27 +23,6 @@ namespace rf {
 namespace {
 
 using nlohmann::json;
-
-json parse_object(const std::string& file, int64_t ln, std::string_view line) {
-  source_check_utf8_json(file, ln, line);
-  json j = json::parse(line.begin(), line.end(), nullptr, false);
-  if (j.is_discarded()) data_fail(file, ln, "", "not valid JSON (expected one JSON object per line)");
-  if (!j.is_object()) data_fail(file, ln, "", std::string("expected a JSON object, found ") + j.type_name());
-  return j;
-}
-
-// Calls fn(line_number, object) for each non-blank line of a JSON-lines text; a line that is not one
-// JSON object fails with its file and line.
-template <typename Fn>
-void jsonl_objects_each(const std::string& text, const std::string& file, Fn&& fn) {
-  LineReader lines(text);
-  std::string_view line;
-  while (lines.next(line)) {
-    const int64_t ln = lines.line_number();
-    if (text_trim(line).empty()) continue;
-    fn(ln, parse_object(file, ln, line));
-  }
-}
 
 // Ids may be written as strings or integers.
 std::string id_of(const std::string& file, int64_t ln, const json& j, const char* key) {

@@ -148,6 +148,12 @@ class TestImportErrors : public QObject {
         << QByteArrayList{"reviews.json", "{\"reviewerID\": \"A\", \"asin\": \"B\", \"overall\": 5, \"unixReviewTime\": 1}\n",
                           "meta.json", "{'asin': 'B', 'title': 'Soap'}\n"}
         << QStringList{"meta.json:1: this line is a Python literal (single quotes), not JSON"};
+    QTest::newRow("python literal generic items") << "generic"
+        << QByteArrayList{"items.jsonl", "{\"id\": \"a\"}\n{'id': 'b'}\n", "interactions.csv", "user,item,time\nu,a,1\n"}
+        << QStringList{"items.jsonl:2: this line is a Python literal (single quotes), not JSON"};
+    QTest::newRow("generic line not an object") << "generic"
+        << QByteArrayList{"items.jsonl", "{\"id\": \"a\"}\n[1, 2]\n", "interactions.csv", "user,item,time\nu,a,1\n"}
+        << QStringList{"items.jsonl:2: expected a JSON object, found array"};
     QTest::newRow("amazon key missing") << "amazon"
         << QByteArrayList{"r.json", "{\"reviewerID\": \"A\", \"asin\": \"B\", \"overall\": 5, \"unixReviewTime\": 1}\n"
                                     "{\"reviewerID\": \"A\", \"asin\": \"C\", \"overall\": 4}\n"}

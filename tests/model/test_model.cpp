@@ -14,15 +14,11 @@
 
 using rf::test::fixture_json;
 using rf::test::fixture_path;
+using rf::test::json_ids_tensor;
 using rf::test::json_to_tensor;
 using rf::test::max_abs_diff;
 
 namespace {
-
-at::Tensor ids_tensor(const nlohmann::json& ids) {
-  std::vector<int64_t> v = ids.get<std::vector<int64_t>>();
-  return at::tensor(v, at::kLong).view({1, static_cast<int64_t>(v.size())});
-}
 
 // Greedy decoding written directly on the model (the generator has its own tests).
 std::vector<int64_t> greedy(rf::Transformer& m, const std::vector<int64_t>& prompt, int n, bool use_cache,
@@ -76,7 +72,7 @@ class TestModel : public QObject {
     auto model = rf::Transformer::load(dir);
     c10::InferenceMode guard;
     for (size_t p = 0; p < ref["input_ids"].size(); ++p) {
-      at::Tensor ids = ids_tensor(ref["input_ids"][p]);
+      at::Tensor ids = json_ids_tensor(ref["input_ids"][p]);
       at::Tensor hidden = model->forward_hidden({ids});
       at::Tensor logits = model->logits_from_hidden(hidden)[0];
       const double d_logits = max_abs_diff(logits, json_to_tensor(ref["logits"][p]));
@@ -135,7 +131,7 @@ class TestModel : public QObject {
     auto model = rf::Transformer::load(dir);
     c10::InferenceMode guard;
     for (size_t p = 0; p < ref["input_ids"].size(); ++p) {
-      at::Tensor logits = model->forward({ids_tensor(ref["input_ids"][p])})[0];
+      at::Tensor logits = model->forward({json_ids_tensor(ref["input_ids"][p])})[0];
       QVERIFY(max_abs_diff(logits, json_to_tensor(ref["bf16_weights_fp32_compute"]["logits"][p])) <= 1e-4);
     }
     QCOMPARE(greedy(*model, ref["input_ids"][0].get<std::vector<int64_t>>(), 16, true),
@@ -148,7 +144,7 @@ class TestModel : public QObject {
     opts.dtype = at::kBFloat16;
     auto model = rf::Transformer::load(fixture_path("hf-parity/llama"), opts);
     c10::InferenceMode guard;
-    at::Tensor logits = model->forward({ids_tensor(ref["input_ids"][1])})[0];
+    at::Tensor logits = model->forward({json_ids_tensor(ref["input_ids"][1])})[0];
     at::Tensor expected = json_to_tensor(ref["logits"][1]);
     QVERIFY(max_abs_diff(logits, expected) <= 0.2);
     const double agree = logits.argmax(-1).eq(expected.argmax(-1)).to(at::kFloat).mean().item<double>();

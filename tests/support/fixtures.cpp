@@ -29,6 +29,11 @@ at::Tensor json_to_tensor(const nlohmann::json& j) {
   return at::from_blob(data.data(), shape, at::kFloat).clone();
 }
 
+at::Tensor json_ids_tensor(const nlohmann::json& ids) {
+  std::vector<int64_t> v = ids.get<std::vector<int64_t>>();
+  return at::tensor(v, at::kLong).view({1, static_cast<int64_t>(v.size())});
+}
+
 double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
   return (a.to(at::kFloat) - b.to(at::kFloat)).abs().max().item<double>();
 }

@@ -15,6 +15,9 @@ nlohmann::json fixture_json(const std::string& relative);
 // A nested JSON array of numbers -> float32 tensor of the same shape.
 at::Tensor json_to_tensor(const nlohmann::json& j);
 
+// A JSON array of token ids -> (1, T) int64 tensor, the shape the model's forward takes.
+at::Tensor json_ids_tensor(const nlohmann::json& ids);
+
 double max_abs_diff(const at::Tensor& a, const at::Tensor& b);
 
 }  // namespace rf::test

@@ -27,15 +27,11 @@
 
 using rf::test::fixture_json;
 using rf::test::fixture_path;
+using rf::test::json_ids_tensor;
 using rf::test::json_to_tensor;
 using rf::test::max_abs_diff;
 
 namespace {
-
-at::Tensor ids_tensor(const nlohmann::json& ids) {
-  std::vector<int64_t> v = ids.get<std::vector<int64_t>>();
-  return at::tensor(v, at::kLong).view({1, static_cast<int64_t>(v.size())});
-}
 
 // max |a - b| / max |b|: the relative error of a gradient as a whole.
 double rel_diff(const at::Tensor& a, const at::Tensor& b) {
@@ -113,7 +109,7 @@ class TestTrain : public QObject {
     const nlohmann::json ref = fixture_json("hf-parity/" + arch.toStdString() + "/reference.json");
     auto model = rf::Transformer::load(dir);
     for (size_t p = 0; p < ref["input_ids"].size(); ++p) {
-      at::Tensor ids = ids_tensor(ref["input_ids"][p]);
+      at::Tensor ids = json_ids_tensor(ref["input_ids"][p]);
       rf::TokenLogprobs r = rf::token_logprobs(*model, ids, {}, {}, 1.0, chunk, true);
       QCOMPARE(r.logprobs.sizes(), at::IntArrayRef({1, ids.size(1) - 1}));
       const double d = max_abs_diff(r.logprobs[0], json_to_tensor(ref["next_token_logprobs"][p]));
