@@ -118,10 +118,7 @@ std::vector<std::string> cli_split_list(const std::string& text) {
 
 std::vector<long long> cli_parse_id_list(const std::string& text, const std::string& option_name) {
   std::vector<long long> ids;
-  std::stringstream ss(text);
-  std::string part;
-  while (std::getline(ss, part, ',')) {
-    if (part.empty()) continue;
+  for (const std::string& part : cli_split_list(text)) {
     try {
       size_t used = 0;
       ids.push_back(std::stoll(part, &used));

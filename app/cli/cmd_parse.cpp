@@ -44,15 +44,6 @@ json items_json(const ListMatcher& m, const std::vector<int32_t>& items) {
   return out;
 }
 
-std::vector<std::string> split_ids(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream ss(text);
-  std::string id;
-  while (std::getline(ss, id, ','))
-    if (!id.empty()) out.push_back(id);
-  return out;
-}
-
 }  // namespace
 
 int cmd_parse(int argc, char** argv) {
@@ -97,7 +88,7 @@ int cmd_parse(int argc, char** argv) {
 
   if (recipe == "list") {
     ListCatalogue catalogue;
-    const std::vector<std::string> pool_ids = split_ids(args.get_or("pool", ""));
+    const std::vector<std::string> pool_ids = cli_split_list(args.get_or("pool", ""));
     if (args.has("data")) {
       ImportOptions io;
       io.format = args.get("format");
