@@ -16,7 +16,7 @@
 #include "model/transformer.h"
 #include "store/run_store.h"
 #include "store/run_store_writer.h"
-#include "train/cpu_threads.h"
+#include "util/cpu_threads.h"
 #include "train/grpo_trainer.h"
 #include "util/blas_info.h"
 #include "util/error.h"
@@ -149,7 +149,7 @@ int bench_grpo(int argc, char** argv) {
     writer = std::make_unique<RunStoreWriter>(path);
   }
 
-  TrainCpuThreadsGuard threads_guard(opts.device, static_cast<int>(args.get_int("threads")));
+  CpuThreadsGuard threads_guard(opts.device, static_cast<int>(args.get_int("threads")));
   GrpoTrainer trainer(*model, prompts, score, to, reference.get());
   std::vector<double> step_s, gen_s, reward_s, logprob_s, update_s, store_s, rollout_tps, train_tps;
   double writer_flush_s = 0;

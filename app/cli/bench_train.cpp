@@ -13,7 +13,7 @@
 #include "model/transformer.h"
 #include "train/adamw.h"
 #include "train/autocast.h"
-#include "train/cpu_threads.h"
+#include "util/cpu_threads.h"
 #include "train/grad_clip.h"
 #include "train/lora_train.h"
 #include "train/token_logprobs.h"
@@ -105,7 +105,7 @@ int bench_train(int argc, char** argv) {
                 {"autocast", "", "CUDA: bf16 autocast over float32 weights", ""},
                 {"chunk-tokens", "N", "positions per log-prob chunk (0 = automatic)", "0"},
                 {"loss", "KIND", "chunked (core/train) | naive (full B x T x V logits, for comparison)", "chunked"},
-                {"threads", "N", "intra-op threads while training (0 = auto, see core/train/cpu_threads.h)", "0"},
+                {"threads", "N", "intra-op threads while training (0 = auto, see core/util/cpu_threads.h)", "0"},
                 {"lr", "LR", "AdamW learning rate", "1e-4"},
                 {"peak-seconds", "S", "duration of the matmul peak measurement (0 = skip)", "1"},
                 {"seed", "N", "seed of the weights and tokens", "1234"},
@@ -171,7 +171,7 @@ int bench_train(int argc, char** argv) {
   at::Tensor loss_mask = at::ones({B, T}, at::TensorOptions().dtype(at::kLong).device(opts.device));
   at::Tensor attention_mask = loss_mask;
 
-  TrainCpuThreadsGuard threads_guard(opts.device, static_cast<int>(threads));
+  CpuThreadsGuard threads_guard(opts.device, static_cast<int>(threads));
   std::vector<double> times;
   double loss_first = 0, loss_last = 0, grad_norm = 0;
   int64_t skipped = 0;

@@ -10,7 +10,7 @@
 #include "text/chat_format.h"
 #include "text/tokenizer.h"
 #include "train/checkpoint_dir.h"
-#include "train/cpu_threads.h"
+#include "util/cpu_threads.h"
 #include "train/lora_train.h"
 #include "train/sft_trainer.h"
 #include "util/error.h"
@@ -135,7 +135,7 @@ int cmd_sft(int argc, char** argv) {
     o.copy_files.push_back((tok_dir / f).string());
   std::filesystem::create_directories(o.output_dir);
 
-  TrainCpuThreadsGuard threads(mo.device, static_cast<int>(args.get_int("threads")));
+  CpuThreadsGuard threads(mo.device, static_cast<int>(args.get_int("threads")));
   SftCallbacks cb;
   cb.on_step = [&](const SftStepMetrics& m) {
     // Older checkpoints go only once the new one is whole on disk (sft_train has renamed it into place).

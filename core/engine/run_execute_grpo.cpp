@@ -8,7 +8,7 @@
 #include "engine/run_setup.h"
 #include "store/run_store.h"
 #include "store/run_store_writer.h"
-#include "train/cpu_threads.h"
+#include "util/cpu_threads.h"
 #include "train/grpo_trainer.h"
 #include "train/lora_train.h"
 #include "util/error.h"
@@ -75,7 +75,7 @@ RunOutcome run_execute_grpo(RunContext& rc) {
   const ModelLoadOptions mo = run_model_load_options(c.device, c.dtype);
   const std::string source = run_model_source_dir(rc.project_dir, c);
   RunModel m = run_model_load_trainable(rc, resume_dir, mo);
-  TrainCpuThreadsGuard threads(mo.device, opt.threads);
+  CpuThreadsGuard threads(mo.device, opt.threads);
   std::unique_ptr<Transformer> reference;
   if (c.grpo.beta != 0.0 && !lora) reference = Transformer::load(source, mo);
 

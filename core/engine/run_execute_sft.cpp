@@ -9,7 +9,7 @@
 #include "engine/run_setup.h"
 #include "store/run_store.h"
 #include "store/run_store_writer.h"
-#include "train/cpu_threads.h"
+#include "util/cpu_threads.h"
 #include "train/lora_train.h"
 #include "train/sft_trainer.h"
 #include "util/error.h"
@@ -43,7 +43,7 @@ RunOutcome run_execute_sft(RunContext& rc) {
   const ModelLoadOptions mo = run_model_load_options(c.device, c.dtype);
   const std::string source = run_model_source_dir(rc.project_dir, c);
   RunModel m = run_model_load_trainable(rc, resume.dir, mo);
-  TrainCpuThreadsGuard threads(mo.device, opt.threads);
+  CpuThreadsGuard threads(mo.device, opt.threads);
 
   SftTokenizeOptions to;
   to.chat = m.chat;

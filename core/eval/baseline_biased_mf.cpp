@@ -2,6 +2,7 @@
 #include "eval/baseline_biased_mf.h"
 
 #include "eval/baseline_torch_common.h"
+#include "util/cpu_threads.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -40,7 +41,7 @@ class BiasedMf : public RatingPredictor {
 
 void BiasedMf::fit(const Dataset& ds, const std::vector<int32_t>& train_interactions, uint64_t seed) {
   baseline::device_check_available(device_, kModel);
-  baseline::ThreadsGuard threads(static_cast<int>(o_.threads), device_);
+  CpuThreadsGuard threads(device_, static_cast<int>(o_.threads));
   const uint64_t s = o_.seed >= 0 ? static_cast<uint64_t>(o_.seed) : seed;
   n_users_ = ds.user_count();
   n_items_ = ds.item_count();

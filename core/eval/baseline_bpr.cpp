@@ -2,6 +2,7 @@
 #include "eval/baseline_bpr.h"
 
 #include "eval/baseline_torch_common.h"
+#include "util/cpu_threads.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -53,7 +54,7 @@ void BprRecommender::fit(const FitData& data) {
   n_items_ = ds.item_count();
   if (n_items_ < 2) throw Error("bpr: the catalogue needs at least 2 items to sample negatives");
   baseline::device_check_available(device_, kModel);
-  baseline::ThreadsGuard threads(static_cast<int>(o_.threads), device_);
+  CpuThreadsGuard threads(device_, static_cast<int>(o_.threads));
   const uint64_t seed = o_.seed >= 0 ? static_cast<uint64_t>(o_.seed) : data.seed;
 
   // Positive pairs and each user's sorted train items (for rejecting sampled negatives they already have).

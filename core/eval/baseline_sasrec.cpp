@@ -3,6 +3,7 @@
 
 #include "eval/baseline_torch_common.h"
 #include "eval/sasrec_model.h"
+#include "util/cpu_threads.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -154,7 +155,7 @@ void SasrecRecommender::fit(const FitData& data) {
   }
   n_items_ = ds.item_count();
   baseline::device_check_available(device_, kModel);
-  baseline::ThreadsGuard threads(static_cast<int>(o_.threads), device_);
+  CpuThreadsGuard threads(device_, static_cast<int>(o_.threads));
   const uint64_t seed = o_.seed >= 0 ? static_cast<uint64_t>(o_.seed) : data.seed;
   const int64_t max_len = o_.max_len;
 

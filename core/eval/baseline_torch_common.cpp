@@ -7,7 +7,6 @@
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
-#include <dlfcn.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -150,38 +149,6 @@ void Adam::zero_grad() {
   for (auto& p : params_) {
     if (p.grad().defined()) p.mutable_grad() = at::Tensor();
   }
-}
-
-namespace {
-
-int openblas_query(const char* symbol) {
-  auto fn = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, symbol));
-  return fn ? fn() : -1;
-}
-
-bool omp_waits_passively() {
-  const char* p = std::getenv("OMP_WAIT_POLICY");
-  if (p && (std::string(p) == "passive" || std::string(p) == "PASSIVE" || std::string(p) == "Passive")) return true;
-  const char* spin = std::getenv("GOMP_SPINCOUNT");
-  return spin && std::string(spin) == "0";
-}
-
-}  // namespace
-
-ThreadsGuard::ThreadsGuard(int threads, const at::Device& device) {
-  previous_ = at::get_num_threads();
-  if (threads == 0 && device.is_cpu() && openblas_query("openblas_get_parallel") == 1 &&
-      openblas_query("openblas_get_num_threads") > 1 && !omp_waits_passively()) {
-    threads = 1;
-  }
-  if (threads > 0 && threads != previous_) {
-    at::set_num_threads(threads);
-    changed_ = true;
-  }
-}
-
-ThreadsGuard::~ThreadsGuard() {
-  if (changed_) at::set_num_threads(previous_);
 }
 
 void rank_sums_add(at::Tensor& scores, const std::vector<int32_t>& targets,

@@ -58,24 +58,6 @@ class Adam {
   int64_t t_ = 0;
 };
 
-// --- CPU threads for training ------------------------------------------------------------------------------
-// LibTorch's elementwise kernels run on an OpenMP pool and its matmuls in OpenBLAS's own pthreads pool;
-// OpenMP workers spin after each parallel region on the cores OpenBLAS needs next. Measured on the 2-core
-// VM (SASRec step, busy machine): 2 intra-op threads took 5x the CPU time of 1. So for the guard's
-// lifetime: threads > 0 -> that many intra-op threads; 0 ("auto") on the CPU -> 1 when OpenBLAS runs a
-// pthreads pool of > 1 threads and OMP_WAIT_POLICY is not PASSIVE, else unchanged (train/cpu_threads.h
-// makes the same choice for the language-model trainer). Restored on destruction.
-class ThreadsGuard {
- public:
-  ThreadsGuard(int threads, const at::Device& device);
-  ~ThreadsGuard();
-  ThreadsGuard(const ThreadsGuard&) = delete;
-  ThreadsGuard& operator=(const ThreadsGuard&) = delete;
-
- private:
-  int previous_ = 0;
-  bool changed_ = false;
-};
 
 // --- validation ranking ------------------------------------------------------------------------------------
 // Sums of Recall@k and NDCG@k over users (one target each) under full ranking: the target's rank counts the

@@ -7,24 +7,6 @@
 
 namespace rf {
 
-namespace {
-
-// Jinja's `trim`: Python str.strip() (Unicode whitespace at both ends).
-std::string trim(const std::string& s) {
-  size_t begin = 0, end = s.size();
-  int len = 0;
-  while (begin < end && text::is_white_space(text::utf8_decode(s, begin, len))) begin += static_cast<size_t>(len);
-  while (end > begin) {
-    size_t back = end - 1;
-    while (back > begin && (static_cast<unsigned char>(s[back]) & 0xC0) == 0x80) --back;
-    if (!text::is_white_space(text::utf8_decode(s, back, len))) break;
-    end = back;
-  }
-  return s.substr(begin, end - begin);
-}
-
-}  // namespace
-
 std::string chat_format_render(ChatFamily family, const std::vector<ChatMessage>& messages, bool add_generation_prompt,
                                const std::string& assistant_prefill) {
   std::string out;
@@ -37,7 +19,8 @@ std::string chat_format_render(ChatFamily family, const std::vector<ChatMessage>
     case ChatFamily::Llama3:
       out += "<|begin_of_text|>";
       for (const ChatMessage& m : messages)
-        out += "<|start_header_id|>" + m.role + "<|end_header_id|>\n\n" + trim(m.content) + "<|eot_id|>";
+        out += "<|start_header_id|>" + m.role + "<|end_header_id|>\n\n" + std::string(text::utf8_trim(m.content)) +
+               "<|eot_id|>";
       if (prompt) out += "<|start_header_id|>assistant<|end_header_id|>\n\n";
       break;
   }

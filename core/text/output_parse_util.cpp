@@ -22,18 +22,7 @@ std::string utf8_clean(std::string_view s, size_t max_bytes, bool* cut) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  size_t begin = 0, end = s.size();
-  int len = 0;
-  while (begin < end && text::is_white_space(text::utf8_decode(s, begin, len))) begin += static_cast<size_t>(len);
-  while (end > begin) {
-    size_t back = end - 1;
-    while (back > begin && (static_cast<unsigned char>(s[back]) & 0xC0) == 0x80) --back;
-    if (!text::is_white_space(text::utf8_decode(s, back, len)) || back + static_cast<size_t>(len) != end) break;
-    end = back;
-  }
-  return s.substr(begin, end - begin);
-}
+std::string_view trim(std::string_view s) { return text::utf8_trim(s); }
 
 bool is_blank(std::string_view s) { return trim(s).empty(); }
 

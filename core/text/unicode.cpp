@@ -142,4 +142,17 @@ uint32_t utf8_decode_before(std::string_view s, size_t end) {
   return start + static_cast<size_t>(len) == end ? cp : 0xFFFD;
 }
 
+std::string_view utf8_trim(std::string_view s) {
+  size_t begin = 0, end = s.size();
+  int len = 0;
+  while (begin < end && is_white_space(utf8_decode(s, begin, len))) begin += static_cast<size_t>(len);
+  while (end > begin) {
+    size_t back = end - 1;
+    while (back > begin && (static_cast<unsigned char>(s[back]) & 0xC0) == 0x80) --back;
+    if (!is_white_space(utf8_decode(s, back, len)) || back + static_cast<size_t>(len) != end) break;
+    end = back;
+  }
+  return s.substr(begin, end - begin);
+}
+
 }  // namespace rf::text

@@ -78,4 +78,8 @@ bool utf8_is_valid(std::string_view bytes);
 // The code point that ends just before byte offset `end` (0xFFFD for invalid bytes); `end` > 0.
 uint32_t utf8_decode_before(std::string_view s, size_t end);
 
+// Python's str.strip() (and Jinja's `trim`): `s` without the White_Space code points at either end. A
+// trailing byte that does not complete a character is kept.
+std::string_view utf8_trim(std::string_view s);
+
 }  // namespace rf::text

@@ -6,7 +6,7 @@
 #include "text/bpe_trainer.h"
 #include "text/tokenizer.h"
 #include "train/adamw.h"
-#include "train/cpu_threads.h"
+#include "util/cpu_threads.h"
 #include "train/grad_clip.h"
 #include "train/lr_schedule.h"
 #include "train/token_logprobs.h"
@@ -192,7 +192,7 @@ PretrainResult pretrain_run(const std::vector<std::string>& corpus, const Pretra
   std::vector<double> losses;
   const auto t_train = Clock::now();
   {
-    TrainCpuThreadsGuard threads(model->device());  // one thread pool for the matmuls while training
+    CpuThreadsGuard threads(model->device());  // one thread pool for the matmuls while training
     for (int64_t step = 0; step < o.steps; ++step) {
       auto [ids, mask] = batcher.next();
       CrossEntropy ce = masked_cross_entropy(*model, ids, mask);

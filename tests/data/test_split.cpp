@@ -4,6 +4,7 @@
 // exact probabilities, and errors when a pool cannot be filled.
 #include "data/split.h"
 #include "support/suite_registry.h"
+#include "support/test_names.h"
 #include "util/error.h"
 
 #include <QtTest/QtTest>
@@ -13,12 +14,7 @@
 
 namespace {
 
-// "u" + 7 -> "u7" (appending, which keeps GCC 12's -Wstringop-overflow false positive away).
-std::string name_of(const char* prefix, int n) {
-  std::string s = prefix;
-  s += std::to_string(n);
-  return s;
-}
+using rf::test::name_of;
 
 using Items = std::vector<int32_t>;
 

@@ -6,18 +6,14 @@
 #include "eval/baseline_popularity.h"
 #include "eval/baseline_rating_mean.h"
 #include "support/suite_registry.h"
+#include "support/test_names.h"
 #include "util/error.h"
 
 #include <QtTest/QtTest>
 
 namespace {
 
-// "u" + 7 -> "u7" (appending, which keeps GCC 12's -Wstringop-overflow false positive away).
-std::string name_of(const char* prefix, int n) {
-  std::string s = prefix;
-  s += std::to_string(n);
-  return s;
-}
+using rf::test::name_of;
 
 using Items = std::vector<int32_t>;
 using Scores = std::vector<float>;

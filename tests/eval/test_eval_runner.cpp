@@ -7,6 +7,7 @@
 #include "support/fixtures.h"
 #include "support/cli_process.h"
 #include "support/suite_registry.h"
+#include "support/test_names.h"
 #include "util/error.h"
 
 #include <QtCore/QProcess>
@@ -14,12 +15,7 @@
 
 namespace {
 
-// "u" + 7 -> "u7" (appending, which keeps GCC 12's -Wstringop-overflow false positive away).
-std::string name_of(const char* prefix, int n) {
-  std::string s = prefix;
-  s += std::to_string(n);
-  return s;
-}
+using rf::test::name_of;
 
 using Items = std::vector<int32_t>;
 

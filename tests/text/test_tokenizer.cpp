@@ -3,6 +3,7 @@
 // thread safety, and bad input (each an rf::Error naming the file, never a crash).
 #include "text/tokenizer.h"
 #include "text/tokenizer_impl.h"
+#include "text/unicode.h"
 #include "text/unicode_normalize.h"
 #include "text_fixtures.h"
 #include "util/error.h"
@@ -253,6 +254,26 @@ class TestTokenizer : public QObject {
     QCOMPARE(QString::fromStdString(rf::text::nfd(in)), nfd);
     QCOMPARE(QString::fromStdString(rf::text::nfc(rf::text::nfd(in))), nfc);
     if (!rf::text::nfc_may_change(in)) QCOMPARE(QString::fromStdString(in), nfc);
+  }
+
+  // Expected values are Python's str.strip() on the same strings (U+3000 and U+00A0 are White_Space,
+  // U+200B is not).
+  void utf8_trim_data() {
+    QTest::addColumn<QByteArray>("input");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("ascii") << QByteArray(" \t a b \n") << QByteArray("a b");
+    QTest::newRow("all white") << QByteArray(" \r\n\t ") << QByteArray("");
+    QTest::newRow("empty") << QByteArray("") << QByteArray("");
+    QTest::newRow("ideographic space") << QByteArray("\u3000\u65e5\u3000") << QByteArray("\u65e5");
+    QTest::newRow("no-break space") << QByteArray("\u00a0x\u00a0") << QByteArray("x");
+    QTest::newRow("zero width space kept") << QByteArray("\u200bx\u200b") << QByteArray("\u200bx\u200b");
+    QTest::newRow("cut character kept") << QByteArray("x \xe3\x80") << QByteArray("x \xe3\x80");
+  }
+  void utf8_trim() {
+    QFETCH(QByteArray, input);
+    QFETCH(QByteArray, expected);
+    const std::string_view got = rf::text::utf8_trim(std::string_view(input.constData(), static_cast<size_t>(input.size())));
+    QCOMPARE(QByteArray(got.data(), static_cast<qsizetype>(got.size())), expected);
   }
 
   void invalid_utf8_and_long_input() {

@@ -8,7 +8,7 @@
 #include "train/adamw.h"
 #include "train/autocast.h"
 #include "train/checkpoint_dir.h"
-#include "train/cpu_threads.h"
+#include "util/cpu_threads.h"
 #include "train/grad_accumulation.h"
 #include "train/grad_clip.h"
 #include "train/lora_train.h"
@@ -671,14 +671,14 @@ class TestTrain : public QObject {
   void cpu_threads_guard_restores() {
     const int before = at::get_num_threads();
     {
-      rf::TrainCpuThreadsGuard g(at::kCPU, 1);
+      rf::CpuThreadsGuard g(at::kCPU, 1);
       QCOMPARE(at::get_num_threads(), 1);
       QCOMPARE(g.info().intra_op_threads, 1);
       QCOMPARE(g.info().reason, std::string("requested"));
     }
     QCOMPARE(at::get_num_threads(), before);
     {
-      rf::TrainCpuThreadsGuard g(at::kCPU);  // auto: 1 or unchanged, never more
+      rf::CpuThreadsGuard g(at::kCPU);  // auto: 1 or unchanged, never more
       QVERIFY(at::get_num_threads() <= before);
       QVERIFY(!g.info().reason.empty());
     }

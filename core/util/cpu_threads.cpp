@@ -1,5 +1,5 @@
 // Intra-op thread choice for CPU training (see cpu_threads.h).
-#include "train/cpu_threads.h"
+#include "util/cpu_threads.h"
 
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
@@ -40,7 +40,7 @@ CpuThreadsInfo cpu_threads_info() {
   return i;
 }
 
-TrainCpuThreadsGuard::TrainCpuThreadsGuard(at::Device device, int requested) {
+CpuThreadsGuard::CpuThreadsGuard(at::Device device, int requested) {
   previous_ = at::get_num_threads();
   info_ = cpu_threads_info();
   if (!device.is_cpu()) {
@@ -64,7 +64,7 @@ TrainCpuThreadsGuard::TrainCpuThreadsGuard(at::Device device, int requested) {
   info_.intra_op_threads = at::get_num_threads();
 }
 
-TrainCpuThreadsGuard::~TrainCpuThreadsGuard() {
+CpuThreadsGuard::~CpuThreadsGuard() {
   if (changed_) at::set_num_threads(previous_);
 }
 

@@ -1,7 +1,9 @@
-// CPU threading for training steps. LibTorch's elementwise kernels run on an OpenMP pool and its
-// matmuls on the BLAS; with OpenBLAS built on pthreads the two pools are separate, and OpenMP's
+// CPU threading for training steps (the language-model trainers and the torch baselines). LibTorch's
+// elementwise kernels run on an OpenMP pool and its matmuls on the BLAS; with OpenBLAS built on
+// pthreads the two pools are separate, and OpenMP's
 // workers spin-wait after every parallel region on the very cores OpenBLAS's workers need next. On a
-// 2-core machine that contention costs about half the step time (docs/benchmarks.md, "Training step"). The
+// 2-core machine that contention costs about half the step time (docs/benchmarks.md, "Training step"; a
+// SASRec baseline step on a busy 2-core VM took 5x the CPU time with 2 intra-op threads as with 1). The
 // guard below picks the intra-op thread count for the duration of training and restores it after:
 //   - "auto": 1 OpenMP thread when OpenBLAS runs its own pthreads pool and OpenMP workers would
 //     spin (OMP_WAIT_POLICY is not PASSIVE); the BLAS then has the cores for the matmuls, which are
@@ -26,13 +28,13 @@ struct CpuThreadsInfo {
 
 CpuThreadsInfo cpu_threads_info();
 
-class TrainCpuThreadsGuard {
+class CpuThreadsGuard {
  public:
   // requested: 0 = auto, > 0 = that many intra-op threads. CUDA devices: nothing changes.
-  TrainCpuThreadsGuard(at::Device device, int requested = 0);
-  ~TrainCpuThreadsGuard();
-  TrainCpuThreadsGuard(const TrainCpuThreadsGuard&) = delete;
-  TrainCpuThreadsGuard& operator=(const TrainCpuThreadsGuard&) = delete;
+  CpuThreadsGuard(at::Device device, int requested = 0);
+  ~CpuThreadsGuard();
+  CpuThreadsGuard(const CpuThreadsGuard&) = delete;
+  CpuThreadsGuard& operator=(const CpuThreadsGuard&) = delete;
 
   const CpuThreadsInfo& info() const { return info_; }
 
