@@ -77,7 +77,7 @@ int cmd_demo(int argc, char** argv) {
                 {"sft-epochs", "E", "SFT epochs over the traces", "2"},
                 {"sft-steps", "N", "SFT steps (overrides --sft-epochs)", "-1"},
                 {"grpo-steps", "N", "GRPO steps of each of the two runs", "30"},
-                {"generations", "G", "GRPO group size", "8"},
+                {"generations", "G", "GRPO group size (8 lost SFT's accuracy, 16 kept it; docs/results.md)", "16"},
                 {"prompts", "B", "GRPO prompts per step", "1"},
                 {"grpo-users", "N", "GRPO trains on the prompts of N training users, pass after pass (0 = every user)", "10"},
                 {"eval-users", "N", "held-out users in the table (150: paired standard errors about 0.03 NDCG@10; docs/results.md)", "150"},
@@ -209,14 +209,15 @@ int cmd_demo(int argc, char** argv) {
   // A few users seen again and again: the last steps' reward then scores the users the first steps
   // scored, so a rise is learning, not the luck of which users a step drew (docs/results.md).
   grpo.data.max_users = static_cast<int>(args.get_int("grpo-users"));
-  // One prompt x 8 completions per step at 1e-4: groups of 4 moved held-out NDCG@10 down or within its
-  // noise at every learning rate tried (docs/results.md).
+  // One prompt per step at 1e-4. Groups of 4 moved held-out NDCG@10 down or within its noise at every
+  // learning rate tried; groups of 8 lost 0.013 +- 0.006 against SFT over six seeds, groups of 16 (the
+  // default) -0.001 +- 0.008: twice the samples per advantage, less noise followed (docs/results.md).
   grpo.grpo.learning_rate = 1e-4;
   grpo.grpo.lr_scheduler_type = "constant";
   grpo.grpo.temperature = 1.0;
   // beta 0.1 keeps the policy near the SFT model. On 300 held-out users three seeds at beta 0 lost 0.011
-  // NDCG@10 against SFT on average, six at 0.1 lost 0.013 +- 0.006 (docs/results.md): at this size neither
-  // holds SFT's accuracy, and the KL term is the standard guard. Its reference pass costs a tenth of a step.
+  // NDCG@10 against SFT on average, six at 0.1 lost 0.013 +- 0.006 (groups of 8; docs/results.md), and the
+  // KL term is the standard guard. Its reference pass costs a tenth of a step.
   grpo.grpo.beta = args.get_double("beta");
   grpo.grpo.save_steps = 10;
   ro.baselines = false;
