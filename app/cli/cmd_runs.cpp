@@ -36,8 +36,11 @@ SqliteDb cli_open_run_store(const std::string& project_dir) {
 
 RunRecord cli_find_run(SqliteDb& db, int64_t run) {
   if (auto r = run_store_run(db, run)) return *r;
+  // Newest first; a long history is cut to its 10 newest ids (`recforge-cli runs` lists them all).
+  const std::vector<RunRecord> runs = run_store_runs(db);
   std::string ids;
-  for (const RunRecord& r : run_store_runs(db)) ids += (ids.empty() ? "" : ", ") + std::to_string(r.id);
+  for (size_t i = 0; i < runs.size() && i < 10; ++i) ids += (ids.empty() ? "" : ", ") + std::to_string(runs[i].id);
+  if (runs.size() > 10) ids += ", ... (" + std::to_string(runs.size()) + " runs; recforge-cli runs lists them)";
   throw Error(db.path() + ": no run " + std::to_string(run) + (ids.empty() ? " (no runs recorded yet)" : "; runs: " + ids));
 }
 

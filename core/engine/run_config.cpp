@@ -188,6 +188,10 @@ void run_config_validate(const RunConfig& c) {
   if (recipe_name(rewards.recipe()) != c.recipe)
     bad("rewards.recipe", "'" + recipe_name(rewards.recipe()) + "' does not match the run's recipe '" + c.recipe + "'");
   validate_eval(c.eval);
+  // A List answer names eval.k items of the pool (core/engine/run_setup.cpp asks for eval.k of them).
+  if (c.recipe == "list" && c.eval.k > c.data.pool_size)
+    bad("eval.k", "a List answer names eval.k items out of the data.pool_size candidates: " + std::to_string(c.eval.k) +
+                      " is more than the pool's " + std::to_string(c.data.pool_size));
   need_int("seed", c.seed, 0);
   need_int("nan_patience", c.nan_patience, 1);
 }

@@ -139,7 +139,7 @@ std::vector<RecipePrompt> recipe_prompts_build(const Dataset& ds, const Split& s
     if (o.recipe == "list") {
       const int32_t pool = o.pool_size > 0 ? o.pool_size : pj.value("candidates", 20);
       if (pool < 1 || pool > ds.item_count()) throw Error("data.pool_size: must be 1.." + std::to_string(ds.item_count()));
-      if (request.k < 1 || request.k > pool) throw Error("k: must be 1..the pool size (" + std::to_string(pool) + ")");
+      if (request.k < 1 || request.k > pool) throw Error("k: must be 1..the pool size (" + std::to_string(pool) + "), found " + std::to_string(request.k));
       CandidateOptions co;
       co.pool_size = pool;
       co.seed = o.seed;

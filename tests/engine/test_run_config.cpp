@@ -204,6 +204,9 @@ class TestRunConfig : public QObject {
     QTest::newRow("negative save_total_limit") << R"({"sft": {"save_total_limit": -2}})"
                                                << "sft.save_total_limit: expected an integer >= 0, found -2";
     QTest::newRow("nan_patience 0") << R"({"nan_patience": 0})" << "nan_patience: expected an integer >= 1, found 0";
+    QTest::newRow("List k over the pool") << R"({"data": {"pool_size": 5}})"
+                                          << "eval.k: a List answer names eval.k items out of the data.pool_size "
+                                             "candidates: 10 is more than the pool's 5";
   }
   void errors() {
     QFETCH(QString, config);

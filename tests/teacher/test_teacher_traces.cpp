@@ -407,7 +407,7 @@ class TestTeacherTraces : public QObject {
                                             << "itemknn"
                                             << ""
                                             << "k:21"
-                                            << "traces: k: must be 1..the pool size (20)";
+                                            << "traces: k: must be 1..the pool size (20), found 21";
     QTest::newRow("broad lambda over 1") << "list"
                                          << "itemknn"
                                          << ""
