@@ -29,14 +29,6 @@ void on_stop_signal(int) {
   if (g_control) g_control->request_stop_from_signal();
 }
 
-json json_number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-json metrics_json(const RunMetrics& m) {
-  json j = json::object();
-  for (const auto& [k, v] : m) j[k] = json_number(v);
-  return j;
-}
-
 std::string duration_text(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
   char buf[32];
@@ -114,7 +106,7 @@ RunOutcome cli_run_execute(const std::string& project_dir, int64_t run, const Ru
   };
   hooks.on_eval = [&](int64_t step, const std::string& subject, const RunMetrics& m) {
     if (out.json) {
-      std::printf("%s\n", json({{"event", "eval"}, {"run", run}, {"step", step}, {"subject", subject}, {"metrics", metrics_json(m)}}).dump().c_str());
+      std::printf("%s\n", json({{"event", "eval"}, {"run", run}, {"step", step}, {"subject", subject}, {"metrics", cli_metrics_json(m)}}).dump().c_str());
     } else {
       std::string line = "eval step " + std::to_string(step) + " " + subject + ":";
       for (const auto& [k, v] : m) {
@@ -130,7 +122,7 @@ RunOutcome cli_run_execute(const std::string& project_dir, int64_t run, const Ru
     if (out.json) {
       json j = {{"event", "step"}, {"run", run}, {"step", p.step}, {"total_steps", p.total_steps}, {"eta_s", p.eta_s},
                 {"skipped", p.skipped}};
-      for (const auto& [k, v] : p.metrics) j[k] = json_number(v);
+      for (const auto& [k, v] : p.metrics) j[k] = cli_json_number(v);
       std::printf("%s\n", j.dump().c_str());
     } else if (!out.quiet) {
       const int width = 24;
@@ -171,6 +163,14 @@ RunOutcome cli_run_execute(const std::string& project_dir, int64_t run, const Ru
   }
   std::fflush(stdout);
   return r;
+}
+
+json cli_json_number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+json cli_metrics_json(const RunMetrics& m) {
+  json j = json::object();
+  for (const auto& [k, v] : m) j[k] = cli_json_number(v);
+  return j;
 }
 
 void cli_print_metrics_table(const std::vector<std::pair<std::string, RunMetrics>>& rows, const std::vector<std::string>& metrics) {

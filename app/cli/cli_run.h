@@ -28,6 +28,11 @@ CliRunOutput cli_run_output(bool json_flag, bool quiet_flag);
 // Runs (or resumes) the run, printing progress; Ctrl-C asks the run to stop (checkpoint first).
 RunOutcome cli_run_execute(const std::string& project_dir, int64_t run, const RunExecuteOptions& options, const CliRunOutput& out);
 
+// A number for JSON output: NaN and infinities become null (JSON has no spelling for them).
+nlohmann::json cli_json_number(double v);
+// {"name": value, ...} of evaluation metrics, through cli_json_number.
+nlohmann::json cli_metrics_json(const RunMetrics& m);
+
 // A table: one row per subject, one column per metric in `metrics` (NaN or missing: "-").
 void cli_print_metrics_table(const std::vector<std::pair<std::string, RunMetrics>>& rows, const std::vector<std::string>& metrics);
 

@@ -6,6 +6,7 @@
 #include "commands.h"
 
 #include "cli_args.h"
+#include "cli_run.h"
 #include "engine/eval_compare.h"
 #include "store/run_store.h"
 #include "util/error.h"
@@ -24,7 +25,6 @@ namespace {
 
 using nlohmann::json;
 
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 EvalRef ref_parse(SqliteDb& db, const std::string& run_text, const std::string& subject, long long step, const char* which) {
   EvalRef r;
@@ -79,8 +79,8 @@ int cmd_compare(int argc, char** argv) {
     json out = {{"a", side(a, rows.front().step_a, rows.front().users_a)}, {"b", side(b, rows.front().step_b, rows.front().users_b)},
                 {"metrics", json::array()}};
     for (const EvalComparison& c : rows)
-      out["metrics"].push_back({{"metric", c.metric}, {"pairs", c.difference.n}, {"mean_a", number(c.mean_a)}, {"mean_b", number(c.mean_b)},
-                                {"difference", number(c.difference.difference)}, {"se", number(c.difference.se)},
+      out["metrics"].push_back({{"metric", c.metric}, {"pairs", c.difference.n}, {"mean_a", cli_json_number(c.mean_a)}, {"mean_b", cli_json_number(c.mean_b)},
+                                {"difference", cli_json_number(c.difference.difference)}, {"se", cli_json_number(c.difference.se)},
                                 {"beyond_noise", c.difference.beyond()}});
     std::printf("%s\n", out.dump().c_str());
     return 0;

@@ -257,19 +257,14 @@ int cmd_demo(int argc, char** argv) {
   const bool ok_reward = last > first, ok_acc = grpo_ndcg >= sft_ndcg, ok_div = ilad1 > ilad0;
   const bool rise_clear = ok_reward && rise.beyond(), acc_worse = !ok_acc && acc.beyond(), div_clear = ok_div && div.beyond();
   const double total = seconds_since(t_start);
-  auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
   if (out.json) {
     json table = json::object();
-    for (const auto& [name, m] : rows) {
-      json r = json::object();
-      for (const auto& [k, v] : m) r[k] = finite(v);
-      table[name] = r;
-    }
+    for (const auto& [name, m] : rows) table[name] = cli_metrics_json(m);
     std::printf("%s\n", json({{"event", "summary"}, {"project", project}, {"runs", {sft_id, grpo_r[0].run, grpo_r[1].run}}, {"table", table},
-                              {"reward_first10", first}, {"reward_last10", last}, {"reward_rise", rise.difference}, {"reward_rise_se", finite(rise.se)},
+                              {"reward_first10", first}, {"reward_last10", last}, {"reward_rise", rise.difference}, {"reward_rise_se", cli_json_number(rise.se)},
                               {"reward_rise_paired_users", rr.paired_users},
-                              {"ndcg_difference", acc.difference}, {"ndcg_difference_se", finite(acc.se)},
-                              {"ilad_difference", div.difference}, {"ilad_difference_se", finite(div.se)},
+                              {"ndcg_difference", acc.difference}, {"ndcg_difference_se", cli_json_number(acc.se)},
+                              {"ilad_difference", div.difference}, {"ilad_difference_se", cli_json_number(div.se)},
                               {"checks", {{"reward_rises", ok_reward}, {"reward_rises_beyond_noise", rise_clear},
                                           {"grpo_at_least_sft_ndcg", ok_acc}, {"grpo_below_sft_beyond_noise", acc_worse},
                                           {"diversity_raises_ilad", ok_div}, {"diversity_beyond_noise", div_clear}}},

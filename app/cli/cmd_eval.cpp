@@ -66,12 +66,16 @@ bool is_rating_model(const std::string& name) {
 }  // namespace
 
 int cmd_eval(int argc, char** argv) {
+  // With --project, a run's model is evaluated instead of a baseline (cmd_eval_run.cpp).
+  for (int i = 0; i < argc; ++i)
+    if (std::string(argv[i]) == "--project" || std::string(argv[i]).rfind("--project=", 0) == 0) return cmd_eval_run(argc, argv);
   CliArgs args(
       "eval",
       "Fit a baseline on a split of a data set and evaluate it: next-item metrics under full ranking and sampled\n"
       "candidates (both by default, full first), or rating errors for the rating predictors.\n"
       "Models: pop, itemknn, bpr, sasrec (next item); global-mean, user-mean, item-mean, biased-mf (ratings);\n"
-      "all (pop, itemknn, bpr, sasrec compared); all-ratings (the rating predictors compared).",
+      "all (pop, itemknn, bpr, sasrec compared); all-ratings (the rating predictors compared).\n"
+      "A run's trained model: recforge-cli eval --project P --run ID [--step S] [KEY=VALUE ...] (recforge-cli eval --project P --help).",
       {{"data", "DIR_OR_SOURCE", "a project folder or a data set to import (folder or file)", ""},
        {"dataset", "NAME", "the dataset inside a project folder (needed when it holds several)", ""},
        {"format", "FORMAT", "source format when importing (see recforge-cli data import --help)", "auto"},

@@ -6,6 +6,7 @@
 #include "commands.h"
 
 #include "cli_args.h"
+#include "cli_run.h"
 #include "store/run_store.h"
 #include "util/error.h"
 
@@ -32,7 +33,6 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kParts = {"metrics", "trajectories", "events", "evaluations", "evaluation_users", "config"};
 
 std::string dump(const json& j, int indent = -1) { return j.dump(indent, ' ', false, json::error_handler_t::replace); }
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 // Round-trips a double; NaN is an empty cell.
 std::string csv_number(double v) {
@@ -108,11 +108,11 @@ int64_t export_trajectories(SqliteDb& db, int64_t run, std::ofstream& out) {
       json j = {{"run", t.run},         {"step", t.step},       {"group", t.group_id},
                       {"index", t.index},     {"user", t.user},       {"prompt", t.prompt},
                       {"completion", t.completion}, {"parsed", t.parsed}, {"rewards", t.rewards},
-                      {"total", number(t.total)}, {"advantage", number(t.advantage)}, {"tokens", t.tokens}};
+                      {"total", cli_json_number(t.total)}, {"advantage", cli_json_number(t.advantage)}, {"tokens", t.tokens}};
       if (!t.token_ids.empty()) {
         j["token_ids"] = t.token_ids;
         json lp = json::array();
-        for (float v : t.token_logprobs) lp.push_back(number(v));
+        for (float v : t.token_logprobs) lp.push_back(cli_json_number(v));
         j["token_logprobs"] = lp;
       }
       out << dump(j) << '\n';

@@ -4,6 +4,7 @@
 #include "commands.h"
 
 #include "cli_args.h"
+#include "cli_run.h"
 #include "store/run_store.h"
 #include "util/error.h"
 
@@ -49,7 +50,6 @@ namespace {
 using nlohmann::json;
 
 std::string dump(const json& j, int indent = -1) { return j.dump(indent, ' ', false, json::error_handler_t::replace); }
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 std::string num_text(double v) {
   if (std::isnan(v)) return "nan";
   char buf[32];
@@ -104,7 +104,7 @@ int list_runs(SqliteDb& db, bool as_json) {
                    {"status", r.status},
                    {"last_step", step},
                    {"metric", headline_metric(r.kind)},
-                   {"last_value", last ? number(*last) : json(nullptr)},
+                   {"last_value", last ? cli_json_number(*last) : json(nullptr)},
                    {"created", utc_time(r.created_ms)},
                    {"created_ms", r.created_ms}});
     table.push_back({std::to_string(r.id), r.name, r.kind, r.status, step < 0 ? "-" : std::to_string(step),
@@ -127,8 +127,8 @@ json run_summary(SqliteDb& db, const RunRecord& r) {
   for (const MetricRow& m : run_store_metrics(db, r.id)) {  // by (step, name)
     if (m.step != prev_step) ++steps, prev_step = m.step;
     json& s = by_name[m.name];
-    if (s.is_null()) s = {{"first", number(m.value)}, {"first_step", m.step}, {"min", nullptr}, {"max", nullptr}, {"count", 0}};
-    s["last"] = number(m.value);
+    if (s.is_null()) s = {{"first", cli_json_number(m.value)}, {"first_step", m.step}, {"min", nullptr}, {"max", nullptr}, {"count", 0}};
+    s["last"] = cli_json_number(m.value);
     s["last_step"] = m.step;
     s["count"] = s["count"].get<int64_t>() + 1;
     if (std::isfinite(m.value)) {
@@ -144,7 +144,7 @@ json run_summary(SqliteDb& db, const RunRecord& r) {
   json evaluations = json::array();
   for (const auto& [key, e] : latest)
     evaluations.push_back(
-        {{"subject", e.subject}, {"split", e.split}, {"metric", e.metric}, {"step", e.step}, {"value", number(e.value)}});
+        {{"subject", e.subject}, {"split", e.split}, {"metric", e.metric}, {"step", e.step}, {"value", cli_json_number(e.value)}});
 
   json events = json::array();
   for (const EventRow& e : run_store_events(db, r.id))

@@ -25,7 +25,6 @@ namespace rf::cli {
 
 namespace {
 
-nlohmann::json json_number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 }  // namespace
 
@@ -143,8 +142,8 @@ int cmd_sft(int argc, char** argv) {
         m.checkpoint.empty() ? std::vector<std::string>{} : checkpoint_dirs_prune(o.output_dir, c.save_total_limit);
     if (json) {
       nlohmann::json j = {{"step", m.step},           {"max_steps", m.max_steps},   {"epoch", m.epoch},
-                          {"loss", json_number(m.loss)}, {"learning_rate", m.learning_rate},
-                          {"grad_norm", json_number(m.grad_norm)}, {"num_tokens", m.num_tokens},
+                          {"loss", cli_json_number(m.loss)}, {"learning_rate", m.learning_rate},
+                          {"grad_norm", cli_json_number(m.grad_norm)}, {"num_tokens", m.num_tokens},
                           {"tokens_per_s", m.tokens_per_s}, {"step_time", m.step_time}, {"skipped", m.skipped}};
       if (std::isfinite(m.eval_loss)) j["eval_loss"] = m.eval_loss;
       if (!m.checkpoint.empty()) j["checkpoint"] = m.checkpoint;

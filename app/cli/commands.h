@@ -21,6 +21,7 @@ int cmd_bench(int argc, char** argv);            // cmd_bench.cpp: dispatches to
 int cmd_demo(int argc, char** argv);             // cmd_demo.cpp
 int cmd_info(int argc, char** argv);             // cmd_info.cpp: version, device, BLAS
 int cmd_eval(int argc, char** argv);             // cmd_eval.cpp: baselines on a split
+int cmd_eval_run(int argc, char** argv);         // cmd_eval_run.cpp: a run's checkpoint on held-out users (eval --project)
 int cmd_sample_world(int argc, char** argv);     // cmd_sample_world.cpp: sample world + replay
 int cmd_data(int argc, char** argv);             // cmd_data.cpp: import / list / stats / show-user
 int cmd_retrieve(int argc, char** argv);         // cmd_retrieve.cpp: BM25 search over a catalogue

@@ -268,6 +268,12 @@ class TestCli : public QObject {
     QTest::newRow("export: bad --what") << QStringList{"export", "--project", p, "--run", "1", "--out", p + "/x", "--what",
                                                        "metrics,plots"}
                                         << "'plots' is not one of metrics, trajectories";
+    QTest::newRow("eval: a run without checkpoints on disk") << QStringList{"eval", "--project", p, "--run", "2"}
+                                                             << "run 2: nothing to evaluate; it has no checkpoint on disk";
+    QTest::newRow("eval: unknown run") << QStringList{"eval", "--project", p, "--run", "99"} << "no run 99; runs: 2, 1";
+    QTest::newRow("eval: no run named") << QStringList{"eval", "--project", p} << "eval: --project needs --run ID";
+    QTest::newRow("eval: bad override") << QStringList{"eval", "--project", p, "--run", "2", "eval.split=nope"}
+                                        << "run 2's config: eval.split: 'nope' is not one of valid, test";
     QTest::newRow("compare: one run") << QStringList{"compare", "--project", p, "2"} << "give two run ids, A and B";
     QTest::newRow("compare: not an id") << QStringList{"compare", "--project", p, "2", "x"} << "run B must be a run id, not 'x'";
     QTest::newRow("compare: unknown run") << QStringList{"compare", "--project", p, "2", "99"} << "no run 99; runs: 2, 1";

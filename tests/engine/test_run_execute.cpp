@@ -10,6 +10,7 @@
 #include "engine/run_constraint.h"
 #include "engine/run_controller.h"
 #include "engine/run_eval.h"
+#include "engine/run_evaluate.h"
 #include "engine/run_execute.h"
 #include "engine/run_model.h"
 #include "engine/run_setup.h"
@@ -439,6 +440,57 @@ class TestRunExecute : public QObject {
     QCOMPARE(recorded, (std::vector<int64_t>{4, 8}));
     QVERIFY(fs::is_regular_file(fs::path(ck4) / "trainer_state.json"));
     QVERIFY(!fs::exists(fs::path(rf::run_checkpoints_dir(project_, sft)) / "checkpoint-6"));
+  }
+
+  // `recforge-cli eval --project`: a finished run's last checkpoint and its starting model (step 0), evaluated
+  // again outside training with the run's config, give the run's own stored evaluations at steps 4 and 0,
+  // metric for metric; more users means more prompts; a step without a checkpoint on disk is named.
+  void run_evaluate_reproduces_the_runs_evaluations() {
+    rf::RunConfig c = rf::test::sample_grpo_config(4, 2);
+    c.eval.users = 3;
+    const int64_t run = rf::run_create(project_, c);
+    rf::RunExecuteOptions o = quiet_options();
+    o.evaluate = true;
+    rf::RunControl control;
+    QCOMPARE(rf::run_execute(project_, run, &control, {}, o).status, std::string("finished"));
+    std::map<int64_t, std::map<std::string, double>> stored;
+    {
+      rf::SqliteDb d = db();
+      for (const rf::EvaluationRow& e : rf::run_store_evaluations(d, run))
+        if (e.subject == "model") stored[e.step][e.metric] = e.value;
+    }
+    QCOMPARE(stored.size(), size_t(2));  // steps 0 and 4
+    for (const int64_t step : {int64_t(-1), int64_t(0)}) {
+      rf::RunEvaluateOptions eo;
+      eo.step = step;
+      eo.threads = 2;
+      const rf::RunEvaluation e = rf::run_evaluate(project_, run, c, eo);
+      const int64_t expect_step = step < 0 ? 4 : 0;
+      QCOMPARE(e.step, expect_step);
+      QCOMPARE(e.prompts, int64_t(3));
+      const auto& want = stored.at(expect_step);
+      QCOMPARE(e.model.size(), want.size());
+      for (const auto& [name, v] : e.model) {
+        QVERIFY2(want.count(name), name.c_str());
+        QVERIFY2(std::isnan(v) ? std::isnan(want.at(name)) : v == want.at(name), (name + " at step " + std::to_string(expect_step)).c_str());
+      }
+    }
+    QCOMPARE(rf::run_evaluate(project_, run, c, {}).model_dir, (fs::path(rf::run_checkpoints_dir(project_, run)) / "checkpoint-4").string());
+    rf::RunConfig more = c;
+    more.eval.users = 5;
+    rf::RunEvaluateOptions at2;
+    at2.step = 2;
+    const rf::RunEvaluation e2 = rf::run_evaluate(project_, run, more, at2);
+    QCOMPARE(e2.step, int64_t(2));
+    QCOMPARE(e2.prompts, int64_t(5));
+    rf::RunEvaluateOptions at3;
+    at3.step = 3;
+    try {
+      rf::run_evaluate(project_, run, c, at3);
+      QFAIL("expected an error for step 3");
+    } catch (const rf::Error& err) {
+      QVERIFY2(std::string(err.what()).find("has no checkpoint of step 3; checkpoints on disk: 2, 4") != std::string::npos, err.what());
+    }
   }
 
   // An SFT run cut (as by a crash) at step 5, after its step-4 checkpoint, resumes from step 4: steps 5..8
