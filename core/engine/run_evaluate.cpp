@@ -73,12 +73,20 @@ RunEvaluation run_evaluate(const std::string& project_dir, int64_t run, const Ru
   const ModelAnswers a = run_eval_model_answers(m, prompts, reward, *d->context, run_eval_options(config));
   out.seconds = a.seconds;
   const double mid = 0.5 * (reward.parse_options().rating_min + reward.parse_options().rating_max);
-  out.model = run_eval_answers_metrics(config.recipe, *d->context, prompts, a, config.eval.k, options.world, mid);
+  out.model = run_eval_answers_metrics(config.recipe, *d->context, prompts, a, config.eval.k, options.world, mid, &out.rows);
   log(std::to_string(prompts.size()) + " " + config.eval.split + " prompts answered in " + std::to_string(a.seconds).substr(0, 5) + " s");
   if (options.baselines)
     out.baselines = run_eval_baselines(config.recipe, d->ds, d->split, *d->context, prompts, config.eval.baselines, config.eval.k,
                                        static_cast<uint64_t>(config.seed), options.world, log);
   return out;
+}
+
+RunConfig run_config_with_model_of(const RunConfig& config, const RunConfig& other) {
+  RunConfig c = config;
+  c.model = other.model;
+  c.device = other.device;
+  c.dtype = other.dtype;
+  return c;
 }
 
 }  // namespace rf

@@ -33,11 +33,17 @@ struct RunEvaluation {
   int64_t prompts = 0;
   double seconds = 0;     // the model's answers
   RunMetrics model;
+  RunMetricRows rows;     // the model's per-prompt values (run_eval.h), in prompt order: for paired comparisons
   std::vector<std::pair<std::string, RunMetrics>> baselines;
 };
 
 // `config`: the run's config as stored, or with changes (validated here). rf::Error names a run, step or
 // checkpoint folder that is not there, listing the steps that are.
 RunEvaluation run_evaluate(const std::string& project_dir, int64_t run, const RunConfig& config, const RunEvaluateOptions& options);
+
+// `config` with the model of `other` (model.*, device, dtype): run B's model asked run A's questions, so
+// that the two evaluations pair prompt by prompt (the prompts follow data.*, eval.*, the template, the
+// rewards and the seed, all A's).
+RunConfig run_config_with_model_of(const RunConfig& config, const RunConfig& other);
 
 }  // namespace rf

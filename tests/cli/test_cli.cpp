@@ -432,6 +432,32 @@ class TestCli : public QObject {
       QVERIFY2(checks[g.check].get<bool>() == beyond, g.check);
     }
 
+    // eval --project: run 2's last checkpoint asked its own questions again gives the table's GRPO row; run
+    // 3's model asked the same questions (--against) gives its row, and the paired differences over the same
+    // 3 users are the differences of the two rows' means.
+    {
+      const CliRun e = cli_run({"eval", "--project", project, "--run", "2", "--against", "3", "--json"}, 240000);
+      QVERIFY2(e.exit_code == 0, e.err.constData());
+      const nlohmann::json j = out_json(e);
+      QCOMPARE(j["prompts"].get<int>(), 3);
+      QCOMPARE(j["step"].get<int>(), 4);
+      QCOMPARE(j["against"]["run"].get<int>(), 3);
+      for (const char* m : {"recall@10", "ndcg@10", "ilad", "novelty"}) {
+        QCOMPARE(j["metrics"][m].get<double>(), table["GRPO div=0"][m].get<double>());
+        QCOMPARE(j["against"]["metrics"][m].get<double>(), table["GRPO div=3"][m].get<double>());
+      }
+      int paired = 0;
+      for (const auto& d : j["against"]["differences"]) {
+        const std::string m = d["metric"].get<std::string>();
+        if (m != "ndcg@10" && m != "ilad") continue;
+        ++paired;
+        QCOMPARE(d["pairs"].get<int>(), 3);
+        QVERIFY2(std::abs(d["difference"].get<double>() - (table["GRPO div=3"][m].get<double>() - table["GRPO div=0"][m].get<double>())) < 1e-12,
+                 m.c_str());
+      }
+      QCOMPARE(paired, 2);
+    }
+
     // The reward's rise from the stored trajectories of the first GRPO run (run 2): 4 steps, each with
     // both of its 2 users (--grpo-users 2, --prompts 2), so the first 2 steps and the last 2 pair up user
     // by user: per user, the mean of its groups' mean totals in steps 3-4 minus that in steps 1-2; two

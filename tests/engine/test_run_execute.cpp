@@ -470,6 +470,14 @@ class TestRunExecute : public QObject {
       QCOMPARE(e.prompts, int64_t(3));
       const auto& want = stored.at(expect_step);
       QCOMPARE(e.model.size(), want.size());
+      // Per-prompt rows for paired comparisons (eval --against): one value a prompt, averaging to the metric.
+      for (const char* name : {"recall@10", "ndcg@10"}) {
+        const std::vector<double>& r = e.rows.at(name);
+        QCOMPARE(r.size(), size_t(3));
+        double sum = 0;
+        for (double v : r) sum += v;
+        QVERIFY(std::abs(sum / 3 - want.at(name)) < 1e-12);
+      }
       for (const auto& [name, v] : e.model) {
         QVERIFY2(want.count(name), name.c_str());
         QVERIFY2(std::isnan(v) ? std::isnan(want.at(name)) : v == want.at(name), (name + " at step " + std::to_string(expect_step)).c_str());
@@ -483,6 +491,15 @@ class TestRunExecute : public QObject {
     const rf::RunEvaluation e2 = rf::run_evaluate(project_, run, more, at2);
     QCOMPARE(e2.step, int64_t(2));
     QCOMPARE(e2.prompts, int64_t(5));
+    // Another run's model on this run's questions: its model fields, everything else this config's.
+    rf::RunConfig other = c;
+    other.model.finetune = "lora";
+    other.model.lora.r = 4;
+    other.data.pool_size = 7;
+    const rf::RunConfig asked = rf::run_config_with_model_of(c, other);
+    QCOMPARE(asked.model.finetune, std::string("lora"));
+    QCOMPARE(asked.model.lora.r, 4);
+    QCOMPARE(asked.data.pool_size, c.data.pool_size);
     rf::RunEvaluateOptions at3;
     at3.step = 3;
     try {
