@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace rf {
 
@@ -16,7 +17,12 @@ std::string file_read_all(const std::string& path) {
   if (!in) throw Error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
-  if (size < 0) throw Error(path + ": cannot determine the file size");
+  if (size < 0) {  // a pipe or another stream without a size (`--config <(jq ... run.json)`): read to its end
+    in.clear();
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw Error(path + ": read failed");
+    return bytes;
+  }
   std::string bytes(static_cast<size_t>(size), '\0');
   in.seekg(0, std::ios::beg);
   if (size > 0 && !in.read(bytes.data(), size)) throw Error(path + ": read failed");
