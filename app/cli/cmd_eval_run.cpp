@@ -20,7 +20,7 @@
 namespace rf::cli {
 
 int cmd_eval_run(int argc, char** argv) {
-  CliArgs args("eval --project",
+  CliArgs args("eval --project P --run ID",
                "Evaluate a run's model again: a checkpoint of run ID (the last, or --step S; --step 0 is the model\n"
                "the run started from) answers the held-out prompts of the run's config as the run's own evaluations\n"
                "do, so an unchanged config reproduces them. KEY=VALUE overrides change the config first, e.g.\n"
